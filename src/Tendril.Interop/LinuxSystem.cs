@@ -25,6 +25,16 @@ public static class LinuxSystem
     /// <summary>The inode of the calling thread's network namespace, e.g. "net:[4026531833]".</summary>
     public static string CurrentNetworkNamespace => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? "";
 
+    /// <summary>
+    /// The index of interface <paramref name="name"/> in the calling thread's network namespace
+    /// (run it on a <see cref="Namespaces.NetNsThread"/> for another namespace).
+    /// </summary>
+    public static int InterfaceIndex(string name)
+    {
+        uint index = Net.if_nametoindex(name);
+        return index != 0 ? (int)index : throw LinuxException.FromLastError($"find interface {name}");
+    }
+
     /// <summary>Parses a kernel CPU list such as "0-3,5" and returns the highest CPU number plus one.</summary>
     public static int ParseCpuListCount(string list)
     {

@@ -82,7 +82,7 @@ public static class KernelFeatures
                     ProgramType.SchedCls, 0, (AttachType)54, NoSuchIfindex),
                 KernelFeature.RedirectPeer => ProbeHelper(feature, "bpf_redirect_peer helper", "5.10", 155, 2),
                 KernelFeature.RedirectNeigh => ProbeHelper(feature, "bpf_redirect_neigh helper", "5.10", 152, 4),
-                KernelFeature.XdpLink => ProbeLink(feature, "XDP links", "5.9", ProgramType.Xdp, 2, AttachType.Xdp, NoSuchIfindex),
+                KernelFeature.XdpLink => ProbeXdpLink(),
                 KernelFeature.CgroupSockAddrLink => ProbeLink(feature, "cgroup socket-address links (connect4 …)", "5.7",
                     ProgramType.CgroupSockAddr, 1, AttachType.CgroupInet4Connect, uint.MaxValue),
                 KernelFeature.JitEnabled => ProbeJit(),
@@ -131,6 +131,40 @@ public static class KernelFeatures
         return FromResult(feature, description, minimum, rc,
             availableWhen: r => r is -ErrnoNames.ENODEV or -ErrnoNames.EBADF or >= 0,
             unavailableWhen: r => r is -ErrnoNames.EINVAL or -ErrnoNames.EOPNOTSUPP);
+    }
+
+    /// <summary>
+    /// XDP link creation answers EINVAL both for an unknown attach type and for a missing device, so this probe
+    /// attaches for real — to the loopback device of a throwaway network namespace that only its own thread sees
+    /// and that vanishes with it.
+    /// </summary>
+    private static FeatureProbe ProbeXdpLink()
+    {
+        FeatureProbe? result = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                if (Tendril.Interop.LibC.Sched.unshare(Tendril.Interop.LibC.Sched.CLONE_NEWNET) != 0)
+                {
+                    result = FromResult(KernelFeature.XdpLink, "XDP links", "5.9", -System.Runtime.InteropServices.Marshal.GetLastPInvokeError(),
+                        availableWhen: _ => false, unavailableWhen: _ => false);
+                    return;
+                }
+                using var program = LoadTrivial(ProgramType.Xdp, 2);
+                var attr = new BpfSyscall.LinkCreateAttr { prog_fd = (uint)program.Fd, target = 1, attach_type = (uint)AttachType.Xdp };
+                int rc = BpfSyscall.Call(BpfSyscall.BPF_LINK_CREATE, ref attr);
+                result = FromResult(KernelFeature.XdpLink, "XDP links", "5.9", rc,
+                    availableWhen: r => r >= 0, unavailableWhen: r => r is -ErrnoNames.EINVAL or -ErrnoNames.EOPNOTSUPP);
+            }
+            catch (Exception e)
+            {
+                result = new FeatureProbe(KernelFeature.XdpLink, "XDP links", "5.9", FeatureStatus.Unknown, e.Message);
+            }
+        }) { IsBackground = true, Name = "xdp link probe" };
+        thread.Start();
+        thread.Join();
+        return result!;
     }
 
     private static FeatureProbe ProbeHelper(KernelFeature feature, string description, string minimum, int helper, int arguments)

@@ -70,6 +70,9 @@ internal static unsafe partial class Libbpf
     internal const int BPF_TC_INGRESS = 1, BPF_TC_EGRESS = 2;
 
     [LibraryImport(Lib)]
+    internal static partial byte* libbpf_version_string();
+
+    [LibraryImport(Lib)]
     internal static partial nint libbpf_set_print(delegate* unmanaged[Cdecl]<int, byte*, nint, int> fn);
 
     [LibraryImport(Lib, SetLastError = true)]

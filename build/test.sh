@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds Tendril and runs every test project — unit and privileged — then a smoke run of each benchmark.
+# Run as root: the privileged suites load real BPF programs and build real namespaces (they skip, saying so, otherwise).
+# Ends with one line "tests: N passed, N failed, N skipped" and fails if anything failed or a test left objects behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+results="$(mktemp -d /tmp/tendril-test.XXXXXX)"
+trap 'rm -rf "$results"' EXIT
+
+# Everything the tests create carries the "tt" prefix (tests/Tendril.Tests.Common/TestNames.cs).
+leftovers() {
+  { ip netns list 2>/dev/null | awk '{print "netns " $1}'
+    ip -o link show 2>/dev/null | awk -F': ' '{print "link " $2}' | sed 's/@.*//'
+    ls /sys/fs/bpf 2>/dev/null | sed 's/^/bpffs /'
+    ls /sys/fs/cgroup/unified 2>/dev/null | sed 's/^/cgroup /'
+  } | grep -E '^[a-z]+ tt[0-9a-f]{4}' || true
+}
+before="$(leftovers)"
+
+dotnet build Tendril.slnx -c Release -warnaserror -nologo -clp:ErrorsOnly
+
+status=0
+for project in tests/*/; do
+  name="$(basename "$project")"
+  [[ -f "$project/$name.csproj" ]] || continue
+  grep -q 'Microsoft.NET.Test.Sdk' "$project/$name.csproj" || continue
+  echo "== $name"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --logger "console;verbosity=normal" || status=1
+done
+
+after="$(leftovers)"
+new="$(comm -13 <(echo "$before" | sort) <(echo "$after" | sort) | sed '/^$/d')"
+if [[ -n "$new" ]]; then
+  echo "Tests left these behind:" >&2
+  echo "$new" >&2
+  status=1
+fi
+
+if [[ -d bench/Tendril.Bench ]] && [[ "$(id -u)" == 0 ]]; then
+  echo "== benchmark smoke run"
+  dotnet run -c Release --project bench/Tendril.Bench -- ebpf --smoke || status=1
+fi
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [[ -f "$trx" ]] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx")"
+  p="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  f="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  n="$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+[[ $failed -eq 0 ]] || status=1
+exit $status

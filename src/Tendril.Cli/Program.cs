@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Tendril.Cli.Commands;
+using Tendril.Cli.Output;
+
+namespace Tendril.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    /// <summary>The command tree: one verb per file under Commands/.</summary>
+    internal static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("tendril — eBPF networking, security and observability for Linux containers");
+        root.Options.Add(OutputOptions.Format);
+        root.Subcommands.Add(VersionCommand.Create());   // build, runtime, kernel and libbpf versions
+        root.Subcommands.Add(FeaturesCommand.Create());  // what this kernel's BPF can do
+        return root;
+    }
+}

@@ -1,0 +1,215 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Tendril.Interop.Namespaces;
+
+namespace Tendril.Tests.Common.Topology;
+
+/// <summary>
+/// Real TCP and UDP between namespaces. Sockets are created on the namespace's thread — a socket keeps the
+/// namespace it was created in — and then used asynchronously from ordinary threads.
+/// </summary>
+public static class Traffic
+{
+    public static Socket SocketIn(NetNsThread ns, SocketType type, ProtocolType protocol) =>
+        ns.Invoke(() => new Socket(AddressFamily.InterNetwork, type, protocol));
+
+    /// <summary>
+    /// Connects from <paramref name="client"/>, sends "ping", and expects "pong" within <paramref name="timeout"/>.
+    /// False when the connection or the reply does not make it (e.g. the SYN was dropped).
+    /// </summary>
+    public static async Task<bool> TcpPingAsync(NetNsThread client, IPAddress server, int port, TimeSpan timeout)
+    {
+        using var socket = SocketIn(client, SocketType.Stream, ProtocolType.Tcp);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(server, port), cts.Token);
+            await socket.SendAsync("ping"u8.ToArray(), SocketFlags.None, cts.Token);
+            var buffer = new byte[4];
+            int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            return Encoding.ASCII.GetString(buffer, 0, n) == "pong";
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Sends one UDP datagram from <paramref name="client"/>.</summary>
+    public static async Task SendUdpAsync(NetNsThread client, IPAddress server, int port, string payload)
+    {
+        using var socket = SocketIn(client, SocketType.Dgram, ProtocolType.Udp);
+        await socket.SendToAsync(Encoding.ASCII.GetBytes(payload), SocketFlags.None, new IPEndPoint(server, port));
+    }
+}
+
+/// <summary>A TCP server in a namespace that answers "pong" to every "ping". Dispose stops it.</summary>
+public sealed class PongServer : IDisposable
+{
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private int _accepted;
+
+    private PongServer(Socket listener)
+    {
+        _listener = listener;
+    }
+
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    public static PongServer Start(NetNsThread ns, IPAddress address, int port)
+    {
+        var listener = ns.Invoke(() =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            s.Bind(new IPEndPoint(address, port));
+            s.Listen(64);
+            return s;
+        });
+        var server = new PongServer(listener);
+        _ = server.AcceptLoopAsync();
+        return server;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket connection;
+            try
+            {
+                connection = await _listener.AcceptAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+            Interlocked.Increment(ref _accepted);
+            _ = ServeAsync(connection);
+        }
+    }
+
+    private static async Task ServeAsync(Socket connection)
+    {
+        using (connection)
+        {
+            try
+            {
+                var buffer = new byte[16];
+                int n = await connection.ReceiveAsync(buffer, SocketFlags.None);
+                if (n > 0)
+                    await connection.SendAsync("pong"u8.ToArray(), SocketFlags.None);
+            }
+            catch (SocketException)
+            {
+            }
+        }
+    }
+}
+
+/// <summary>A UDP socket in a namespace that counts the datagrams it receives.</summary>
+public sealed class UdpSink : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop = new();
+    private int _received;
+
+    private UdpSink(Socket socket)
+    {
+        _socket = socket;
+    }
+
+    public int Received => Volatile.Read(ref _received);
+
+    public static UdpSink Start(NetNsThread ns, IPAddress address, int port)
+    {
+        var socket = ns.Invoke(() =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(address, port));
+            return s;
+        });
+        var sink = new UdpSink(socket);
+        _ = sink.ReceiveLoopAsync();
+        return sink;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _socket.Dispose();
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[2048];
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                Interlocked.Increment(ref _received);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// <summary>A UDP socket in a namespace that answers "pong" to every datagram.</summary>
+public sealed class UdpPong : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop = new();
+
+    private UdpPong(Socket socket)
+    {
+        _socket = socket;
+    }
+
+    public static UdpPong Start(NetNsThread ns, IPAddress address, int port)
+    {
+        var socket = ns.Invoke(() =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            s.Bind(new IPEndPoint(address, port));
+            return s;
+        });
+        var pong = new UdpPong(socket);
+        _ = pong.LoopAsync();
+        return pong;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _socket.Dispose();
+    }
+
+    private async Task LoopAsync()
+    {
+        var buffer = new byte[2048];
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                var result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
+                await _socket.SendToAsync("pong"u8.ToArray(), SocketFlags.None, result.RemoteEndPoint, _stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+        }
+    }
+}

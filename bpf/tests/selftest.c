@@ -6,7 +6,7 @@
  */
 #include "lib/common.h"
 #include "lib/parse.h"
-#include "tests/selftest.h"
+#include "shared/selftest.h"
 
 /* From the socket ABI; the uapi headers do not define them for BPF targets. */
 #define AF_INET 2

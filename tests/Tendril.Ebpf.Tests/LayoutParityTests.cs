@@ -68,7 +68,7 @@ public class LayoutParityTests
         Assert.Equal(8, outer.Fields[2].Offset);
     }
 
-    [CStruct("selftest_event", "tests/selftest.h")]
+    [CStruct("selftest_event", "shared/selftest.h")]
     [StructLayout(LayoutKind.Sequential)]
     private struct WrongEvent
     {
@@ -84,7 +84,7 @@ public class LayoutParityTests
         public uint Len;
     }
 
-    [CStruct("selftest_stats", "tests/selftest.h")]
+    [CStruct("selftest_stats", "shared/selftest.h")]
     [StructLayout(LayoutKind.Sequential)]
     private struct NarrowStats
     {

@@ -6,7 +6,7 @@ namespace Tendril.Ebpf.Layout;
 /// match — in both directions, so a field added on one side only is caught.
 /// </summary>
 /// <param name="cName">The C struct's name, without "struct".</param>
-/// <param name="header">The header declaring it, relative to bpf/ (e.g. "tests/selftest.h").</param>
+/// <param name="header">The header declaring it, relative to bpf/ (e.g. "shared/selftest.h").</param>
 [AttributeUsage(AttributeTargets.Struct, AllowMultiple = false)]
 public sealed class CStructAttribute(string cName, string header) : Attribute
 {

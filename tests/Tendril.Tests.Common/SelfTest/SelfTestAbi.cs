@@ -3,7 +3,7 @@ using Tendril.Ebpf.Layout;
 
 namespace Tendril.Tests.Common.SelfTest;
 
-// C# mirrors of bpf/tests/selftest.h, checked field by field by the layout-parity test.
+// C# mirrors of bpf/shared/selftest.h, checked field by field by the layout-parity test.
 
 public enum SelfTestVerdict : byte
 {
@@ -11,7 +11,7 @@ public enum SelfTestVerdict : byte
     Drop = 1,
 }
 
-[CStruct("selftest_event", "tests/selftest.h")]
+[CStruct("selftest_event", "shared/selftest.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct SelfTestEvent
 {
@@ -28,7 +28,7 @@ public struct SelfTestEvent
     public uint Seq;
 }
 
-[CStruct("selftest_config", "tests/selftest.h")]
+[CStruct("selftest_config", "shared/selftest.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct SelfTestConfig
 {
@@ -36,7 +36,7 @@ public struct SelfTestConfig
     public uint DenyUdpSockets;
 }
 
-[CStruct("selftest_stats", "tests/selftest.h")]
+[CStruct("selftest_stats", "shared/selftest.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct SelfTestStats
 {
@@ -46,7 +46,7 @@ public struct SelfTestStats
     public ulong Lost;
 }
 
-[CStruct("selftest_value", "tests/selftest.h")]
+[CStruct("selftest_value", "shared/selftest.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct SelfTestValue
 {
@@ -56,7 +56,7 @@ public struct SelfTestValue
 }
 
 /// <summary>IPv4 address and port, both in network byte order, as the sock_addr hooks see them.</summary>
-[CStruct("selftest_addr", "tests/selftest.h")]
+[CStruct("selftest_addr", "shared/selftest.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct SelfTestAddr
 {
@@ -71,7 +71,7 @@ public struct SelfTestAddr
     };
 }
 
-[CStruct("selftest_lpm_key", "tests/selftest.h")]
+[CStruct("selftest_lpm_key", "shared/selftest.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct SelfTestLpmKey
 {
@@ -85,7 +85,7 @@ public struct SelfTestLpmKey
     };
 }
 
-[CStruct("selftest_exec", "tests/selftest.h")]
+[CStruct("selftest_exec", "shared/selftest.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct SelfTestExec
 {

@@ -3,8 +3,8 @@
  * ABI of the self-test object: the structs its maps and events carry.
  * Mirrored in C# by tests and benchmarks; the layout-parity test checks every mirror against this file.
  */
-#ifndef TENDRIL_TESTS_SELFTEST_H
-#define TENDRIL_TESTS_SELFTEST_H
+#ifndef TENDRIL_SHARED_SELFTEST_H
+#define TENDRIL_SHARED_SELFTEST_H
 
 #include <linux/types.h>
 

@@ -207,13 +207,29 @@ public sealed class PrivilegedLinkTests : IDisposable
     }
 
     [PrivilegedFact]
-    public void Rename_WhileUp_ThrowsEbusy()
+    public void Rename_WhileUp_LinkKeepsIndexAndStaysUp()
     {
-        string name = TestNames.Link("up");
-        Links.CreateBridge(new BridgeOptions(name));
+        // Linux 6.9 and later rename live links; this kernel is 6.18.
+        string name = TestNames.Link("up"), renamed = TestNames.Link("x");
+        var created = Links.CreateBridge(new BridgeOptions(name));
         Links.SetUp(name);
-        var error = Assert.Throws<LinuxException>(() => Links.Rename(name, TestNames.Link("x")));
-        Assert.Equal(ErrnoNames.EBUSY, error.Errno);
+
+        Links.Rename(name, renamed);
+
+        var link = Links.Get(renamed);
+        Assert.Equal(created.Index, link.Index);
+        Assert.True(link.IsUp);
+    }
+
+    [PrivilegedFact]
+    public void Rename_ToExistingName_ThrowsEexist()
+    {
+        string a = TestNames.Link("a"), b = TestNames.Link("b");
+        Links.CreateBridge(new BridgeOptions(a));
+        Links.CreateBridge(new BridgeOptions(b));
+        var error = Assert.Throws<LinuxException>(() => Links.Rename(a, b));
+        Assert.Equal(ErrnoNames.EEXIST, error.Errno);
+        Assert.Equal($"rename {a} to {b}", error.Operation);
     }
 
     [PrivilegedFact]

@@ -70,6 +70,7 @@ public sealed class PrivilegedRouteTests : IDisposable
         var offLink = new RouteInfo { Destination = IPNetwork.Parse("10.199.7.0/24"), Gateway = IPAddress.Parse("169.254.1.1"), OutputLinkIndex = _link.Index };
         var refused = Assert.Throws<LinuxException>(() => Routes.Add(offLink));
         Assert.Equal(ErrnoNames.ENETUNREACH, refused.Errno);
+        Assert.Contains("Nexthop has invalid gateway", refused.Message); // the kernel's extended-ack text
 
         Routes.Add(offLink with { OnLink = true });
 

@@ -44,7 +44,7 @@ public interface ILinkOperations
 
     void SetMac(string name, PhysicalAddress mac);
 
-    /// <summary>Renames a link. The kernel refuses (EBUSY) while the link is up.</summary>
+    /// <summary>Renames a link. Kernels before 6.9 refuse (EBUSY) while the link is up; later ones allow it.</summary>
     void Rename(string name, string newName);
 
     /// <summary>Enslaves <paramref name="name"/> to the bridge (or other master) <paramref name="master"/>.</summary>

@@ -45,7 +45,7 @@ public sealed record LinkInfo
     /// <summary>The index of the bridge (or other master) this link is enslaved to; null when it has none.</summary>
     public int? MasterIndex { get; init; }
 
-    /// <summary>IFLA_LINK: the peer of a veth or the underlying device of a vxlan; may be in another namespace.</summary>
+    /// <summary>The peer of a veth (IFLA_LINK, possibly in another namespace) or the underlying device of a vxlan (IFLA_VXLAN_LINK).</summary>
     public int? ParentIndex { get; init; }
 
     /// <summary>vxlan only: the fixed VNI (IFLA_VXLAN_ID); external devices report 0 or none.</summary>

@@ -179,7 +179,7 @@ internal static class LinkMessages
             IsLowerUp = (header.Flags & Ifla.IFF_LOWER_UP) != 0,
             OperState = (LinkOperState)operState,
             MasterIndex = master,
-            ParentIndex = parent,
+            ParentIndex = parent ?? (isVxlan ? vxlan.Link : null),
             Vni = isVxlan ? vxlan.Vni : null,
             DstPort = isVxlan ? vxlan.Port : null,
             External = isVxlan && vxlan.External,
@@ -207,6 +207,7 @@ internal static class LinkMessages
                         case Ifla.VXLAN_ID: vxlan.Vni = AttributeValue.U32(fieldValue, "IFLA_VXLAN_ID"); break;
                         case Ifla.VXLAN_PORT: vxlan.Port = AttributeValue.Be16(fieldValue, "IFLA_VXLAN_PORT"); break;
                         case Ifla.VXLAN_COLLECT_METADATA: vxlan.External = AttributeValue.U8(fieldValue, "IFLA_VXLAN_COLLECT_METADATA") != 0; break;
+                        case Ifla.VXLAN_LINK: vxlan.Link = NonZero(AttributeValue.U32(fieldValue, "IFLA_VXLAN_LINK")); break;
                         case Ifla.VXLAN_LEARNING: vxlan.Learning = AttributeValue.U8(fieldValue, "IFLA_VXLAN_LEARNING") != 0; break;
                         case Ifla.VXLAN_LOCAL: vxlan.Local = AttributeValue.Address(fieldValue, Af.INET, "IFLA_VXLAN_LOCAL"); break;
                         case Ifla.VXLAN_LOCAL6: vxlan.Local = AttributeValue.Address(fieldValue, Af.INET6, "IFLA_VXLAN_LOCAL6"); break;
@@ -242,6 +243,7 @@ internal static class LinkMessages
         public ushort? Port;
         public bool External;
         public bool? Learning;
+        public int? Link;
         public System.Net.IPAddress? Local;
     }
 }

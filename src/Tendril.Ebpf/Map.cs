@@ -11,13 +11,14 @@ namespace Tendril.Ebpf;
 public sealed unsafe class Map : IDisposable
 {
     private readonly SafeFd _fd;
+    private readonly BpfFsPin _pin;
 
     internal Map(SafeFd fd, MapInfo info, string name, string? pinPath)
     {
         _fd = fd;
+        _pin = new BpfFsPin(pinPath);
         Info = info;
         Name = name;
-        PinPath = pinPath;
         ValueBufferSize = IsPerCpuType(info.Type)
             ? checked((int)RoundUp8(info.ValueSize) * LinuxSystem.PossibleCpuCount)
             : (int)info.ValueSize;
@@ -43,7 +44,7 @@ public sealed unsafe class Map : IDisposable
     public int ValueBufferSize { get; }
 
     /// <summary>Where this map is pinned in bpffs, if it is.</summary>
-    public string? PinPath { get; private set; }
+    public string? PinPath => _pin.Path;
 
     /// <summary>The owned fd. Valid until this map is disposed.</summary>
     public SafeFd Handle => _fd;
@@ -51,28 +52,15 @@ public sealed unsafe class Map : IDisposable
     /// <summary>Opens a map pinned in bpffs.</summary>
     public static Map OpenPinned(string path)
     {
-        int fd = Libbpf.bpf_obj_get(path);
-        BpfSyscall.ThrowIfError(fd, $"open pinned map {path}");
-        var handle = new SafeFd(fd);
-        var info = ObjectInfo.Map(fd);
-        return new Map(handle, info, Path.GetFileName(path), path);
+        var handle = BpfFsPin.Open(path, "map");
+        return new Map(handle, ObjectInfo.Map(handle.Fd), Path.GetFileName(path), path);
     }
 
     /// <summary>Pins the map at <paramref name="path"/> (on a bpffs mount) so it outlives this process.</summary>
-    public void Pin(string path)
-    {
-        BpfSyscall.ThrowIfError(Libbpf.bpf_obj_pin(_fd.Fd, path), $"pin map {Name} at {path}");
-        PinPath = path;
-    }
+    public void Pin(string path) => _pin.Pin(_fd, path, $"map {Name}");
 
     /// <summary>Removes the pin; the map lives on while fds or programs hold it.</summary>
-    public void Unpin()
-    {
-        if (PinPath is null)
-            return;
-        File.Delete(PinPath);
-        PinPath = null;
-    }
+    public void Unpin() => _pin.Unpin();
 
     /// <summary>Copies the value of <paramref name="key"/> into <paramref name="value"/>; false when the key is absent.</summary>
     public bool Lookup(ReadOnlySpan<byte> key, Span<byte> value)

@@ -10,10 +10,12 @@ namespace Tendril.Ebpf;
 public sealed unsafe class Program : IDisposable
 {
     private readonly SafeFd _fd;
+    private readonly BpfFsPin _pin;
 
-    internal Program(SafeFd fd, ProgramInfo info, string name, string? sectionName, AttachType? expectedAttachType)
+    internal Program(SafeFd fd, ProgramInfo info, string name, string? sectionName, AttachType? expectedAttachType, string? pinPath = null)
     {
         _fd = fd;
+        _pin = new BpfFsPin(pinPath);
         Info = info;
         Name = name;
         SectionName = sectionName;
@@ -33,31 +35,20 @@ public sealed unsafe class Program : IDisposable
 
     public SafeFd Handle => _fd;
 
-    public string? PinPath { get; private set; }
+    public string? PinPath => _pin.Path;
 
     /// <summary>Opens a program pinned in bpffs.</summary>
     public static Program OpenPinned(string path)
     {
-        int fd = Libbpf.bpf_obj_get(path);
-        BpfSyscall.ThrowIfError(fd, $"open pinned program {path}");
-        var handle = new SafeFd(fd);
-        var info = ObjectInfo.Program(fd);
-        return new Program(handle, info, info.Name, null, null) { PinPath = path };
+        var handle = BpfFsPin.Open(path, "program");
+        var info = ObjectInfo.Program(handle.Fd);
+        return new Program(handle, info, info.Name, null, null, path);
     }
 
-    public void Pin(string path)
-    {
-        BpfSyscall.ThrowIfError(Libbpf.bpf_obj_pin(_fd.Fd, path), $"pin program {Name} at {path}");
-        PinPath = path;
-    }
+    /// <summary>Pins the program in bpffs so it outlives this process.</summary>
+    public void Pin(string path) => _pin.Pin(_fd, path, $"program {Name}");
 
-    public void Unpin()
-    {
-        if (PinPath is null)
-            return;
-        File.Delete(PinPath);
-        PinPath = null;
-    }
+    public void Unpin() => _pin.Unpin();
 
     /// <summary>
     /// Runs the program in the kernel on <paramref name="packet"/> (BPF_PROG_TEST_RUN) <paramref name="repeat"/> times.

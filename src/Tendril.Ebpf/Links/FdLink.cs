@@ -10,12 +10,13 @@ internal sealed class FdLink : ILink
 
     private readonly SafeFd _fd;
     private readonly string _description;
+    private readonly BpfFsPin _pin;
 
     internal FdLink(SafeFd fd, string description, string? pinPath = null)
     {
         _fd = fd;
         _description = description;
-        PinPath = pinPath;
+        _pin = new BpfFsPin(pinPath);
         var info = ObjectInfo.Link(fd.Fd);
         Type = info.Type;
         Id = info.Id;
@@ -28,24 +29,13 @@ internal sealed class FdLink : ILink
 
     public uint ProgramId { get; }
 
-    public string? PinPath { get; private set; }
+    public string? PinPath => _pin.Path;
 
     internal int Fd => _fd.Fd;
 
-    public void Pin(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        BpfSyscall.ThrowIfError(Libbpf.bpf_obj_pin(_fd.Fd, path), $"pin {_description} at {path}");
-        PinPath = path;
-    }
+    public void Pin(string path) => _pin.Pin(_fd, path, _description);
 
-    public void Unpin()
-    {
-        if (PinPath is null)
-            return;
-        File.Delete(PinPath);
-        PinPath = null;
-    }
+    public void Unpin() => _pin.Unpin();
 
     public void Detach()
     {

@@ -12,9 +12,7 @@ public static partial class Link
     /// <summary>Opens a link pinned in bpffs, e.g. after an agent restart.</summary>
     public static ILink OpenPinned(string path)
     {
-        int fd = Libbpf.bpf_obj_get(path);
-        BpfSyscall.ThrowIfError(fd, $"open pinned link {path}");
-        return new FdLink(new SafeFd(fd), $"pinned link {path}", path);
+        return new FdLink(BpfFsPin.Open(path, "link"), $"pinned link {path}", path);
     }
 
     private static void RequireType(Program program, string hook, params ProgramType[] types)

@@ -1,0 +1,19 @@
+using Tendril.Bench;
+using Tendril.Interop;
+
+// dotnet run -c Release --project bench/Tendril.Bench -- ebpf [--smoke]
+if (args.Length == 0 || args[0] != "ebpf")
+{
+    Console.Error.WriteLine("usage: Tendril.Bench ebpf [--smoke]");
+    return 2;
+}
+if (!LinuxSystem.IsRoot)
+{
+    Console.Error.WriteLine("the eBPF benchmark loads BPF programs: run it as root");
+    return 1;
+}
+// Logs are read on wide screens; do not wrap the table at 80 columns when output is redirected.
+if (Console.IsOutputRedirected)
+    Spectre.Console.AnsiConsole.Profile.Width = 160;
+var settings = args.Contains("--smoke") ? EbpfSettings.Smoke : EbpfSettings.Full;
+return EbpfBenchmark.Run(settings);

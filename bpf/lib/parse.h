@@ -10,6 +10,18 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 
+/* The ICMP header; linux/icmp.h would pull in libc headers that do not exist for BPF targets. */
+struct icmp_echo_hdr {
+	__u8 type;
+	__u8 code;
+	__u16 checksum;
+	__be16 id;
+	__be16 sequence;
+};
+
+#define ICMP_ECHOREPLY 0
+#define ICMP_ECHO 8
+
 /* What the parsers found: IPv4 5-tuple in the byte orders the datapath keeps (addresses network order, ports host order). */
 struct parsed_ipv4 {
 	__u32 saddr;
@@ -18,6 +30,10 @@ struct parsed_ipv4 {
 	__u16 dport;
 	__u8 protocol;
 	__u8 tcp_flags;
+	__u8 icmp_type;		/* ICMP only */
+	__u8 icmp_code;
+	__u16 icmp_id;		/* ICMP echo identifier, host order */
+	__u16 total_len;	/* IP total length, host order */
 };
 
 static __always_inline bool parse_eth(void *data, void *data_end, struct ethhdr **eth)
@@ -52,6 +68,10 @@ static __always_inline bool parse_ipv4(void *data, void *data_end, struct parsed
 	out->sport = 0;
 	out->dport = 0;
 	out->tcp_flags = 0;
+	out->icmp_type = 0;
+	out->icmp_code = 0;
+	out->icmp_id = 0;
+	out->total_len = bpf_ntohs(ip->tot_len);
 
 	/* Only the first fragment carries ports. */
 	if (ip->frag_off & bpf_htons(0x1fff))
@@ -72,6 +92,15 @@ static __always_inline bool parse_ipv4(void *data, void *data_end, struct parsed
 			return true;
 		out->sport = bpf_ntohs(udp->source);
 		out->dport = bpf_ntohs(udp->dest);
+	} else if (ip->protocol == IPPROTO_ICMP) {
+		struct icmp_echo_hdr *icmp = (void *)ip + ihl_len;
+
+		if ((void *)(icmp + 1) > data_end)
+			return true;
+		out->icmp_type = icmp->type;
+		out->icmp_code = icmp->code;
+		if (icmp->type == ICMP_ECHO || icmp->type == ICMP_ECHOREPLY)
+			out->icmp_id = bpf_ntohs(icmp->id);
 	}
 	return true;
 }

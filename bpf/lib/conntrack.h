@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Connection tracking for IPv4: is a packet new, part of a known connection, or a reply to one. */
+#ifndef TENDRIL_LIB_CONNTRACK_H
+#define TENDRIL_LIB_CONNTRACK_H
+
+#include "lib/events.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* Lifetimes, set before load (defaults are Cilium's). */
+const volatile __u64 cfg_ct_tcp_syn_ns = 60ull * 1000000000;
+const volatile __u64 cfg_ct_tcp_established_ns = 21600ull * 1000000000;
+const volatile __u64 cfg_ct_tcp_closing_ns = 10ull * 1000000000;
+const volatile __u64 cfg_ct_other_ns = 60ull * 1000000000;
+
+static __always_inline void *ct_map(__u8 protocol)
+{
+	return protocol == IPPROTO_TCP ? (void *)&tendril_ct4_tcp : (void *)&tendril_ct4_any;
+}
+
+static __always_inline void ct_key_of(struct parsed_ipv4 *pkt, struct ct4_key *key, bool reverse)
+{
+	__u16 sport = pkt->protocol == IPPROTO_ICMP ? pkt->icmp_id : pkt->sport;
+	__u16 dport = pkt->protocol == IPPROTO_ICMP ? pkt->icmp_id : pkt->dport;
+
+	__builtin_memset(key, 0, sizeof(*key));
+	key->protocol = pkt->protocol;
+	key->saddr = reverse ? pkt->daddr : pkt->saddr;
+	key->daddr = reverse ? pkt->saddr : pkt->daddr;
+	key->sport = bpf_htons(reverse ? dport : sport);
+	key->dport = bpf_htons(reverse ? sport : dport);
+}
+
+static __always_inline __u64 ct_lifetime(struct parsed_ipv4 *pkt, struct ct_entry *entry)
+{
+	if (pkt->protocol != IPPROTO_TCP)
+		return cfg_ct_other_ns;
+	if (entry->flags & CT_F_CLOSING)
+		return cfg_ct_tcp_closing_ns;
+	if (!(entry->flags & CT_F_SEEN_REPLY))
+		return cfg_ct_tcp_syn_ns;
+	return cfg_ct_tcp_established_ns;
+}
+
+/*
+ * Classifies the packet and refreshes the entry it belongs to. A reply refreshes the entry of the
+ * connection it answers; expired entries count as absent.
+ */
+static __always_inline __u8 ct_lookup(struct packet_ctx *p, struct ct_entry **found)
+{
+	struct ct4_key key;
+	struct ct_entry *entry;
+	__u64 now = bpf_ktime_get_ns();
+	bool reply = false;
+
+	*found = 0;
+	ct_key_of(&p->pkt, &key, false);
+	entry = bpf_map_lookup_elem(ct_map(p->pkt.protocol), &key);
+	if (!entry || entry->expires_ns < now) {
+		ct_key_of(&p->pkt, &key, true);
+		entry = bpf_map_lookup_elem(ct_map(p->pkt.protocol), &key);
+		if (!entry || entry->expires_ns < now)
+			return CT_STATE_NEW;
+		reply = true;
+	}
+	/* A SYN on a closing connection starts a new one. */
+	if (!reply && (entry->flags & CT_F_CLOSING) && (p->pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		return CT_STATE_NEW;
+
+	if (reply) {
+		entry->packets_rev++;
+		entry->bytes_rev += p->len;
+		entry->tcp_flags_rev |= p->pkt.tcp_flags;
+		entry->flags |= CT_F_SEEN_REPLY;
+	} else {
+		entry->packets_fwd++;
+		entry->bytes_fwd += p->len;
+		entry->tcp_flags_fwd |= p->pkt.tcp_flags;
+	}
+	if (p->pkt.tcp_flags & (TCP_FIN | TCP_RST))
+		entry->flags |= CT_F_CLOSING;
+	entry->expires_ns = now + ct_lifetime(&p->pkt, entry);
+	*found = entry;
+	return reply ? CT_STATE_REPLY : CT_STATE_ESTABLISHED;
+}
+
+/* Records a new connection opened by this packet. */
+static __always_inline int ct_create(struct packet_ctx *p)
+{
+	struct ct4_key key;
+	struct ct_entry entry;
+
+	__builtin_memset(&entry, 0, sizeof(entry));
+	ct_key_of(&p->pkt, &key, false);
+	entry.packets_fwd = 1;
+	entry.bytes_fwd = p->len;
+	entry.tcp_flags_fwd = p->pkt.tcp_flags;
+	entry.src_identity = p->src_identity;
+	if (p->pkt.tcp_flags & (TCP_FIN | TCP_RST))
+		entry.flags |= CT_F_CLOSING;
+	entry.expires_ns = bpf_ktime_get_ns() + ct_lifetime(&p->pkt, &entry);
+	return bpf_map_update_elem(ct_map(p->pkt.protocol), &key, &entry, BPF_ANY);
+}
+
+#endif

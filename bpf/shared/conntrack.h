@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Connection tracking: one entry per connection, keyed by the tuple of its first packet. */
+#ifndef TENDRIL_SHARED_CONNTRACK_H
+#define TENDRIL_SHARED_CONNTRACK_H
+
+#include <linux/types.h>
+
+/* For ICMP echo the identifier stands in both ports, so the reply finds the request's entry. */
+struct ct4_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 protocol;
+	__u8 pad[3];
+};
+
+#define CT_F_SEEN_REPLY 1	/* the other side answered */
+#define CT_F_CLOSING 2		/* FIN or RST seen: short lifetime */
+
+struct ct_entry {
+	__u64 expires_ns;	/* bpf_ktime_get_ns() after which the entry is dead */
+	__u64 packets_fwd;
+	__u64 bytes_fwd;
+	__u64 packets_rev;
+	__u64 bytes_rev;
+	__u32 src_identity;	/* identity of the side that opened the connection */
+	__u16 flags;		/* CT_F_* */
+	__u8 tcp_flags_fwd;	/* TCP flags seen each way, ORed */
+	__u8 tcp_flags_rev;
+	__u64 last_report_ns;	/* last trace event for this connection (event aggregation) */
+};
+
+enum ct_state {
+	CT_STATE_UNKNOWN = 0,
+	CT_STATE_NEW = 1,
+	CT_STATE_ESTABLISHED = 2,
+	CT_STATE_REPLY = 3,
+};
+
+#endif

@@ -101,7 +101,9 @@ static __always_inline int ct_create(struct packet_ctx *p)
 	entry.src_identity = p->src_identity;
 	if (p->pkt.tcp_flags & (TCP_FIN | TCP_RST))
 		entry.flags |= CT_F_CLOSING;
-	entry.expires_ns = bpf_ktime_get_ns() + ct_lifetime(&p->pkt, &entry);
+	/* The packet that opens a connection is always traced; aggregation counts from it. */
+	entry.last_report_ns = bpf_ktime_get_ns();
+	entry.expires_ns = entry.last_report_ns + ct_lifetime(&p->pkt, &entry);
 	return bpf_map_update_elem(ct_map(p->pkt.protocol), &key, &entry, BPF_ANY);
 }
 

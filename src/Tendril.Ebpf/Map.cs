@@ -8,7 +8,7 @@ namespace Tendril.Ebpf;
 /// Operations take raw key and value bytes; <see cref="As{TKey,TValue}"/> gives a typed view.
 /// Thread-safe: each operation is one system call on the fd.
 /// </summary>
-public sealed unsafe class Map : IDisposable
+public sealed unsafe partial class Map : IDisposable
 {
     private readonly SafeFd _fd;
     private readonly BpfFsPin _pin;

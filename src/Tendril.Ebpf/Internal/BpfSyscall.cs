@@ -62,6 +62,8 @@ internal static unsafe class BpfSyscall
         [FieldOffset(8)] public uint value_size;
         [FieldOffset(12)] public uint max_entries;
         [FieldOffset(16)] public uint map_flags;
+        [FieldOffset(20)] public uint inner_map_fd;
+        [FieldOffset(28)] public fixed byte map_name[16];
     }
 
     /// <summary>Runs one bpf(2) command; returns the result or -errno.</summary>

@@ -38,10 +38,26 @@ public static class PacketBuilder
     }
 
     /// <summary>An Ethernet + IPv4 + ICMP echo request.</summary>
-    public static byte[] IcmpEchoV4(string source, string destination)
+    public static byte[] IcmpEchoV4(string source, string destination) => IcmpV4(source, destination, 8, 0);
+
+    /// <summary>An Ethernet + IPv4 + ICMP message of <paramref name="type"/> with echo identifier <paramref name="id"/>.</summary>
+    public static byte[] IcmpV4(string source, string destination, byte type, ushort id)
     {
         var frame = Ipv4(source, destination, Icmp, 8);
-        frame[34] = 8;
+        frame[34] = type;
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(38), id);
+        return frame;
+    }
+
+    /// <summary>An IPv4 packet of another protocol (e.g. 47, GRE) with a few payload bytes.</summary>
+    public static byte[] OtherV4(string source, string destination, byte protocol) => Ipv4(source, destination, protocol, 8);
+
+    /// <summary>A minimal IPv6 frame (header only).</summary>
+    public static byte[] Ipv6Frame()
+    {
+        var frame = new byte[14 + 40];
+        Ethernet(frame, 0x86dd);
+        frame[14] = 0x60;
         return frame;
     }
 

@@ -1,0 +1,50 @@
+using System.Buffers.Binary;
+using System.Net;
+using Tendril.Datapath.Abi;
+using Tendril.Ebpf;
+
+namespace Tendril.Datapath.Maps;
+
+/// <summary>One tracked connection, as its first packet went.</summary>
+public sealed record ConnectionRecord(byte Protocol, IPAddress Source, ushort SourcePort, IPAddress Destination, ushort DestinationPort,
+    uint SourceIdentity, TimeSpan ExpiresIn, ulong PacketsForward, ulong PacketsReverse, bool SeenReply, bool Closing);
+
+/// <summary>The two conntrack tables (TCP and everything else).</summary>
+public sealed class ConntrackMap
+{
+    private readonly Map<Ct4Key, CtEntry> _tcp;
+    private readonly Map<Ct4Key, CtEntry> _any;
+
+    public ConntrackMap(Map tcp, Map any)
+    {
+        _tcp = tcp.As<Ct4Key, CtEntry>();
+        _any = any.As<Ct4Key, CtEntry>();
+    }
+
+    /// <summary>Live connections (entries past their expiry are left out).</summary>
+    public IReadOnlyList<ConnectionRecord> List(ulong nowNs)
+    {
+        return _tcp.Entries().Concat(_any.Entries())
+            .Where(e => e.Value.ExpiresNs > nowNs)
+            .Select(e => new ConnectionRecord(e.Key.Protocol, new IPAddress(e.Key.Saddr), BinaryPrimitives.ReverseEndianness(e.Key.Sport),
+                new IPAddress(e.Key.Daddr), BinaryPrimitives.ReverseEndianness(e.Key.Dport), e.Value.SrcIdentity,
+                TimeSpan.FromTicks((long)((e.Value.ExpiresNs - nowNs) / 100)), e.Value.PacketsFwd, e.Value.PacketsRev,
+                (e.Value.Flags & 1) != 0, (e.Value.Flags & 2) != 0))
+            .ToList();
+    }
+
+    /// <summary>Removes every entry; established connections then start over as new (and meet policy again).</summary>
+    public int Flush()
+    {
+        int removed = 0;
+        foreach (var map in new[] { _tcp, _any })
+        {
+            foreach (var key in map.Keys().ToList())
+            {
+                if (map.Delete(key))
+                    removed++;
+            }
+        }
+        return removed;
+    }
+}

@@ -213,3 +213,36 @@ public sealed class UdpPong : IDisposable
         }
     }
 }
+
+/// <summary>ICMP echo through a raw socket created inside a namespace.</summary>
+public static class Icmp
+{
+    /// <summary>Sends one echo request from <paramref name="ns"/> and waits for the matching reply.</summary>
+    public static async Task<bool> PingAsync(NetNsThread ns, IPAddress destination, TimeSpan timeout)
+    {
+        using var socket = ns.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp));
+        ushort id = (ushort)Random.Shared.Next(1, ushort.MaxValue);
+        var request = new byte[16];
+        request[0] = 8;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(4), id);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(6), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(request.AsSpan(2), Tendril.Tests.Common.Packets.PacketBuilder.Checksum(request));
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await socket.SendToAsync(request, SocketFlags.None, new IPEndPoint(destination, 0), cts.Token);
+            var buffer = new byte[1500];
+            while (true)
+            {
+                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+                int ihl = (buffer[0] & 0x0f) * 4;
+                if (n >= ihl + 8 && buffer[ihl] == 0 && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(ihl + 4)) == id)
+                    return true;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            return false;
+        }
+    }
+}

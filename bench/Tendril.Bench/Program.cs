@@ -1,10 +1,10 @@
 using Tendril.Bench;
 using Tendril.Interop;
 
-// dotnet run -c Release --project bench/Tendril.Bench -- ebpf [--smoke]
-if (args.Length == 0 || args[0] != "ebpf")
+// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath [--smoke]
+if (args.Length == 0 || args[0] is not ("ebpf" or "datapath"))
 {
-    Console.Error.WriteLine("usage: Tendril.Bench ebpf [--smoke]");
+    Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath [--smoke]");
     return 2;
 }
 if (!LinuxSystem.IsRoot)
@@ -15,5 +15,7 @@ if (!LinuxSystem.IsRoot)
 // Logs are read on wide screens; do not wrap the table at 80 columns when output is redirected.
 if (Console.IsOutputRedirected)
     Spectre.Console.AnsiConsole.Profile.Width = 160;
-var settings = args.Contains("--smoke") ? EbpfSettings.Smoke : EbpfSettings.Full;
-return EbpfBenchmark.Run(settings);
+bool smoke = args.Contains("--smoke");
+return args[0] == "ebpf"
+    ? EbpfBenchmark.Run(smoke ? EbpfSettings.Smoke : EbpfSettings.Full)
+    : await DatapathBenchmark.RunAsync(smoke);

@@ -38,8 +38,8 @@ public sealed class EndToEndPrivilegedTests
         using var node = NodeWithPods.Create(3);
         var (p1, p2, p3) = (node.Pods[0], node.Pods[1], node.Pods[2]);
         using var pong = PongServer.Start(p2.Thread, p2.Address, 8080);
-        using var reader = RingBufferReader.Open(node.Datapath.Events);
-        p2.Policy.Sync(new Dictionary<PolicyMapKey, PolicyMapEntry>
+        using var reader = RingBufferReader.Open(node.Datapath!.Events);
+        p2.Policy!.Sync(new Dictionary<PolicyMapKey, PolicyMapEntry>
         {
             [new PolicyMapKey(0, true, 0, 0, 0)] = new(false),
             [new PolicyMapKey(p1.Identity, false, 6, 8080, 16)] = new(false),
@@ -62,7 +62,7 @@ public sealed class EndToEndPrivilegedTests
         using var node = NodeWithPods.Create(2);
         var (p1, p2) = (node.Pods[0], node.Pods[1]);
         using var pong = PongServer.Start(p2.Thread, p2.Address, 8080);
-        using var reader = RingBufferReader.Open(node.Datapath.Events);
+        using var reader = RingBufferReader.Open(node.Datapath!.Events);
         using (var pod = Tendril.Netlink.RtNetlink.OpenIn(Tendril.Netlink.Namespaces.NetworkNamespaces.PathOf(p1.Namespace)))
             pod.Addresses.Add(pod.Links.Get("eth0").Index, IPAddress.Parse("10.200.0.99"), 32);
 
@@ -81,7 +81,7 @@ public sealed class EndToEndPrivilegedTests
         using var node = NodeWithPods.Create(2);
         var (p1, p2) = (node.Pods[0], node.Pods[1]);
         using var pong = PongServer.Start(p2.Thread, p2.Address, 8080);
-        p2.Policy.Sync(new Dictionary<PolicyMapKey, PolicyMapEntry>
+        p2.Policy!.Sync(new Dictionary<PolicyMapKey, PolicyMapEntry>
         {
             [new PolicyMapKey(0, true, 0, 0, 0)] = new(false),
             [new PolicyMapKey(1, false, 0, 0, 0)] = new(false),
@@ -101,7 +101,7 @@ public sealed class EndToEndPrivilegedTests
         await client.ConnectAsync(new IPEndPoint(p2.Address, 7000));
         Assert.True(await RoundTripAsync(client, Quick));
 
-        p1.Policy.Sync(new Dictionary<PolicyMapKey, PolicyMapEntry>
+        p1.Policy!.Sync(new Dictionary<PolicyMapKey, PolicyMapEntry>
         {
             [new PolicyMapKey(p2.Identity, true, 0, 0, 0)] = new(Deny: true),
             [new PolicyMapKey(0, false, 0, 0, 0)] = new(false),

@@ -5,16 +5,17 @@ using Tendril.Datapath.Maps;
 using Tendril.Interop.Namespaces;
 using Tendril.Netlink;
 using Tendril.Netlink.Namespaces;
-using Tendril.Tests.Common;
 
-namespace Tendril.Datapath.PrivilegedTests;
+namespace Tendril.Tests.Common.Topology;
 
 /// <summary>
 /// A node (its own network namespace, router address 10.200.0.1 on lo) with pods 10.200.0.11… each in its own
 /// namespace, wired by <see cref="EndpointDevices"/> and served by a <see cref="NodeDatapath"/>. Every pod starts
 /// with allow-all policy both ways; identities are 1001, 1002, …. Nothing routes out of the node namespace.
+/// Without the datapath (<c>withDatapath: false</c>) the same plumbing is plain veth + /32 routing through the node's
+/// stack: the baseline benchmarks compare against.
 /// </summary>
-internal sealed class NodeWithPods : IDisposable
+public sealed class NodeWithPods : IDisposable
 {
     public static readonly IPAddress Gateway = IPAddress.Parse("10.200.0.1");
 
@@ -31,13 +32,14 @@ internal sealed class NodeWithPods : IDisposable
 
     public IRtNetlink NodeNetlink { get; private set; } = null!;
 
-    public NodeDatapath Datapath { get; private set; } = null!;
+    /// <summary>Null when the node was made without the datapath.</summary>
+    public NodeDatapath? Datapath { get; private set; }
 
     public List<Pod> Pods { get; } = new();
 
     public string PinDirectory => _pins.Path;
 
-    public static NodeWithPods Create(int pods)
+    public static NodeWithPods Create(int pods, bool withDatapath = true)
     {
         var node = new NodeWithPods();
         try
@@ -48,8 +50,11 @@ internal sealed class NodeWithPods : IDisposable
             node.NodeNetlink = RtNetlink.OpenIn(NetworkNamespaces.PathOf(node.NodeName));
             node.NodeNetlink.Links.SetUp("lo");
             node.NodeNetlink.Addresses.Add(node.NodeNetlink.Links.Get("lo").Index, Gateway, 32);
-            node.Datapath = node.Node.Invoke(() => NodeDatapath.Load(new DatapathOptions(node._pins.Path)));
-            node.Datapath.IpCache.Upsert(new IPNetwork(Gateway, 32), 1);
+            if (withDatapath)
+            {
+                node.Datapath = node.Node.Invoke(() => NodeDatapath.Load(new DatapathOptions(node._pins.Path)));
+                node.Datapath.IpCache.Upsert(new IPNetwork(Gateway, 32), 1);
+            }
             for (int i = 1; i <= pods; i++)
                 node.AddPod(i);
             return node;
@@ -69,10 +74,14 @@ internal sealed class NodeWithPods : IDisposable
         var network = EndpointDevices.Create(NodeNetlink, Node,
             new EndpointNetworkSpec($"lxc{i}", NetworkNamespaces.PathOf(ns), address, Gateway, 1500));
         var record = new EndpointRecord((ushort)(100 + i), network.HostIfindex, (uint)(1000 + i), address, network.PodMac, network.HostMac);
-        Datapath.Endpoints.Upsert(record);
-        var policy = Datapath.Policies.Open(record.EndpointId);
-        policy.Sync(AllowAll());
-        Datapath.AttachEndpoint(record.EndpointId, network.HostIfindex, Node);
+        EndpointPolicyMap? policy = null;
+        if (Datapath is not null)
+        {
+            Datapath.Endpoints.Upsert(record);
+            policy = Datapath.Policies.Open(record.EndpointId);
+            policy.Sync(AllowAll());
+            Datapath.AttachEndpoint(record.EndpointId, network.HostIfindex, Node);
+        }
         Pods.Add(new Pod(record, NetNsThread.StartNamed(ns), policy, ns));
     }
 
@@ -93,7 +102,7 @@ internal sealed class NodeWithPods : IDisposable
         foreach (var pod in Pods)
         {
             pod.Thread.Dispose();
-            pod.Policy.Dispose();
+            pod.Policy?.Dispose();
         }
         Datapath?.Dispose();
         NodeNetlink?.Dispose();
@@ -106,8 +115,11 @@ internal sealed class NodeWithPods : IDisposable
         _pins.Dispose();
     }
 
-    internal sealed record Pod(EndpointRecord Endpoint, NetNsThread Thread, EndpointPolicyMap Policy, string Namespace)
+    public sealed record Pod(EndpointRecord Endpoint, NetNsThread Thread, EndpointPolicyMap? Policy, string Namespace)
     {
+        /// <summary>The pod's namespace file, for nsenter.</summary>
+        public string NamespacePath => NetworkNamespaces.PathOf(Namespace);
+
         public IPAddress Address => Endpoint.Address;
 
         public uint Identity => Endpoint.Identity;

@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace Tendril.Agent;
+
+/// <summary>Parses tendril-agent's flags into <see cref="AgentOptions"/>.</summary>
+public static class AgentCommandLine
+{
+    public const string Usage = """
+        usage: tendril-agent [--node NAME] [--pod-cidr CIDR] [--mtu N] [--netns PATH]
+                             [--state-dir DIR] [--socket PATH] [--bpf-dir DIR] [--device-prefix P]
+        """;
+
+    public static AgentOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new AgentOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string flag = args[i];
+            if (flag is "-h" or "--help")
+                throw new ArgumentException("help requested");
+            if (i + 1 >= args.Count)
+                throw new ArgumentException($"{flag} needs a value");
+            string value = args[++i];
+            options = flag switch
+            {
+                "--node" => options with { NodeName = value },
+                "--pod-cidr" => options with { PodCidr = IPNetwork.TryParse(value, out var cidr) ? cidr : throw new ArgumentException($"--pod-cidr: '{value}' is not a CIDR") },
+                "--mtu" => options with { Mtu = int.TryParse(value, out int mtu) ? mtu : throw new ArgumentException($"--mtu: '{value}' is not a number") },
+                "--netns" => options with { NodeNamespacePath = value },
+                "--state-dir" => options with { StateDirectory = value },
+                "--socket" => options with { SocketPath = value },
+                "--bpf-dir" => options with { BpfDirectory = value },
+                "--device-prefix" => options with { DevicePrefix = value },
+                _ => throw new ArgumentException($"unknown flag {flag}"),
+            };
+        }
+        return options;
+    }
+}

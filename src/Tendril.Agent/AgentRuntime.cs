@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tendril.Agent.Endpoints;
+using Tendril.Agent.Identity;
+using Tendril.Datapath.Loader;
+using Tendril.Datapath.Maps;
+using Tendril.Interop.Namespaces;
+using Tendril.Netlink;
+
+namespace Tendril.Agent;
+
+/// <summary>
+/// The agent's modules, started in order and stopped in reverse. Stopping releases this process's handles only:
+/// pinned maps and links keep the node's pods connected and policed while the agent is away.
+/// </summary>
+public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRuntime> logger) : IHostedService
+{
+    private NetNsThread? _nodeThread;
+    private IRtNetlink? _netlink;
+
+    public AgentOptions Options { get; } = options;
+
+    public NodeDatapath Datapath { get; private set; } = null!;
+
+    public LocalIdentitySource Identities { get; private set; } = null!;
+
+    public EndpointManager Endpoints { get; private set; } = null!;
+
+    internal static JsonSerializerOptions StateJson { get; } = new() { WriteIndented = true };
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        Options.Validate();
+        Directory.CreateDirectory(Options.ResolvedStateDirectory);
+        _nodeThread = NetNsThread.Start(Options.NodeNamespacePath ?? "/proc/self/ns/net");
+        _netlink = Options.NodeNamespacePath is null ? RtNetlink.Open() : RtNetlink.OpenIn(Options.NodeNamespacePath);
+        EnsureGatewayAddress(_netlink);
+        Datapath = _nodeThread.Invoke(() => NodeDatapath.Load(new DatapathOptions(Options.ResolvedBpfDirectory)));
+        foreach (var address in NodeAddresses(_netlink))
+            Datapath.IpCache.Upsert(new IPNetwork(address, 32), 1);                              // the node itself is "host"
+        Identities = new LocalIdentitySource(Options.ResolvedStateDirectory, StateJson);         // labels -> identity, persisted
+        Endpoints = new EndpointManager(Options, Datapath, _netlink, _nodeThread, Identities,     // pods: devices, maps, links
+            new AllowAllPolicySource(), StateJson);
+        int restored = Endpoints.Restore();                                                      // state of the last run, reconciled
+        Log.Started(logger, Options.NodeName, Options.PodCidr.ToString(), restored);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Endpoints?.Dispose();
+        Datapath?.Dispose();
+        _netlink?.Dispose();
+        _nodeThread?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Creates an endpoint; its identity comes from its labels and its namespace, as in Cilium.</summary>
+    public EndpointModel CreateEndpoint(EndpointCreateRequest request)
+    {
+        string ns = request.Namespace ?? "default";
+        var labels = (request.Labels ?? new Dictionary<string, string>())
+            .Select(kv => $"k8s:{kv.Key}={kv.Value}")
+            .Append($"k8s:io.kubernetes.pod.namespace={ns}")
+            .Append($"k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name={ns}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return Endpoints.Create(request with { Namespace = ns }, labels);
+    }
+
+    public IReadOnlyDictionary<PolicyMapKey, PolicyMapEntry>? PolicyEntries(ushort id) => Endpoints.ReadPolicy(id);
+
+    /// <summary>The pods' gateway must be an address of the node: it is put on lo if no device holds it.</summary>
+    private void EnsureGatewayAddress(IRtNetlink netlink)
+    {
+        var gateway = Options.Gateway;
+        if (netlink.Addresses.List(null, AddressFamily.InterNetwork).Any(a => a.Address.Equals(gateway)))
+            return;
+        var lo = netlink.Links.Get("lo");
+        if (!lo.IsUp)
+            netlink.Links.SetUp("lo");
+        netlink.Addresses.Add(lo.Index, gateway, 32);
+    }
+
+    private static IEnumerable<IPAddress> NodeAddresses(IRtNetlink netlink) =>
+        netlink.Addresses.List(null, AddressFamily.InterNetwork).Select(a => a.Address).Where(a => !IPAddress.IsLoopback(a)).Distinct();
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Tendril agent of node {Node} started: pod CIDR {PodCidr}, {Restored} endpoint(s) restored")]
+        public static partial void Started(ILogger logger, string node, string podCidr, int restored);
+    }
+}
+
+/// <summary>No policy rules: every endpoint is unrestricted both ways (Cilium's default mode with no rules).</summary>
+internal sealed class AllowAllPolicySource : IEndpointPolicySource
+{
+    public EndpointPolicy Compute(EndpointModel endpoint) => EndpointPolicy.AllowAll;
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tendril.Agent.Endpoints;
+using Tendril.Agent.Identity;
+using Tendril.Datapath.Loader;
+
+namespace Tendril.Agent.Api;
+
+/// <summary>The REST API on the agent's unix socket, under /v1. Errors are RFC 7807 problem documents.</summary>
+internal static class AgentApi
+{
+    public static void Map(IEndpointRouteBuilder app, AgentRuntime runtime)
+    {
+        var v1 = app.MapGroup("/v1");
+        v1.MapGet("/healthz", () => Results.Ok(new
+        {
+            status = "ok",
+            node = runtime.Options.NodeName,
+            endpoints = runtime.Endpoints.List().Count,
+            podCidr = runtime.Options.PodCidr.ToString(),
+            version = typeof(AgentApi).Assembly.GetName().Version?.ToString(),
+        }));
+
+        v1.MapGet("/endpoints", () => Results.Ok(runtime.Endpoints.List()));
+        v1.MapGet("/endpoints/{id:int}", (int id) => runtime.Endpoints.Get((ushort)id) is { } e ? Results.Ok(e) : NotFound($"endpoint {id} does not exist"));
+        v1.MapPost("/endpoints", (EndpointCreateRequest request) => Guard(() =>
+        {
+            var created = runtime.CreateEndpoint(request);
+            return Results.Created($"/v1/endpoints/{created.Id}", created);
+        }));
+        v1.MapDelete("/endpoints/{id:int}", (int id) => runtime.Endpoints.Delete((ushort)id) ? Results.NoContent() : NotFound($"endpoint {id} does not exist"));
+
+        v1.MapGet("/identities", () => Results.Ok(runtime.Identities.List().Select(i => new { id = i.Id, labels = i.Labels.TrimEnd(';').Split(';'), endpoints = i.Users })));
+
+        v1.MapGet("/bpf/endpoints", () => Results.Ok(runtime.Datapath.Endpoints.List().Select(e => new
+        {
+            ip = e.Address.ToString(), id = e.EndpointId, identity = e.Identity, ifindex = e.Ifindex, mac = e.Mac.ToString(), nodeMac = e.NodeMac.ToString(),
+        })));
+        v1.MapGet("/bpf/ipcache", () => Results.Ok(runtime.Datapath.IpCache.List().Select(e => new { prefix = e.Prefix.ToString(), identity = e.Identity })));
+        v1.MapGet("/bpf/policy/{id:int}", (int id) => runtime.PolicyEntries((ushort)id) is { } entries
+            ? Results.Ok(entries.Select(kv => new
+            {
+                verdict = kv.Value.Deny ? "Deny" : "Allow",
+                direction = kv.Key.Egress ? "Egress" : "Ingress",
+                identity = kv.Key.Identity,
+                labels = kv.Key.Identity == 0 ? "ANY" : runtime.Identities.LabelsOf(kv.Key.Identity) ?? ReservedName(kv.Key.Identity),
+                protocol = kv.Key.Protocol,
+                port = kv.Key.Port,
+                portPrefix = kv.Key.PortPrefixLength,
+                proxyPort = kv.Value.ProxyPort,
+            }))
+            : NotFound($"endpoint {id} does not exist"));
+        v1.MapGet("/bpf/ct", () => Results.Ok(runtime.Datapath.Conntrack.List(MonotonicNow()).Select(c => new
+        {
+            protocol = c.Protocol, source = $"{c.Source}:{c.SourcePort}", destination = $"{c.Destination}:{c.DestinationPort}",
+            sourceIdentity = c.SourceIdentity, expiresInSeconds = (int)c.ExpiresIn.TotalSeconds,
+            packetsForward = c.PacketsForward, packetsReverse = c.PacketsReverse, seenReply = c.SeenReply, closing = c.Closing,
+        })));
+        v1.MapDelete("/bpf/ct", () => Results.Ok(new { flushed = runtime.Datapath.Conntrack.Flush() }));
+    }
+
+    /// <summary>bpf_ktime_get_ns() is CLOCK_MONOTONIC, which Stopwatch reads on Linux.</summary>
+    public static ulong MonotonicNow() =>
+        (ulong)(System.Diagnostics.Stopwatch.GetTimestamp() * (1_000_000_000.0 / System.Diagnostics.Stopwatch.Frequency));
+
+    private static string ReservedName(uint identity) => identity switch
+    {
+        1 => "reserved:host",
+        2 => "reserved:world",
+        3 => "reserved:unmanaged",
+        4 => "reserved:health",
+        5 => "reserved:init",
+        6 => "reserved:remote-node",
+        _ => $"identity {identity}",
+    };
+
+    private static IResult Guard(Func<IResult> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ArgumentException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "invalid request");
+        }
+        catch (InvalidOperationException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "conflict");
+        }
+    }
+
+    private static IResult NotFound(string message) => Results.Problem(message, statusCode: StatusCodes.Status404NotFound, title: "not found");
+}

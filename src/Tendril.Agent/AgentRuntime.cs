@@ -1,3 +1,4 @@
+using Tendril.Api;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;

@@ -13,8 +13,14 @@ internal static class Program
     {
         var root = new RootCommand("tendril — eBPF networking, security and observability for Linux containers");
         root.Options.Add(OutputOptions.Format);
+        root.Options.Add(AgentCommand.Socket);
         root.Subcommands.Add(VersionCommand.Create());   // build, runtime, kernel and libbpf versions
         root.Subcommands.Add(FeaturesCommand.Create());  // what this kernel's BPF can do
+        root.Subcommands.Add(StatusCommand.Create());    // the agent's health
+        root.Subcommands.Add(EndpointCommand.Create());  // endpoint list|get
+        root.Subcommands.Add(IdentityCommand.Create());  // identity list|get
+        root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct
+        root.Subcommands.Add(PodCommand.Create());       // pod run|exec|delete|list
         return root;
     }
 }

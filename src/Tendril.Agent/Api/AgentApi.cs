@@ -1,3 +1,4 @@
+using Tendril.Api;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,3 +1,4 @@
+using Tendril.Api;
 using Tendril.Datapath.Maps;
 
 namespace Tendril.Agent.Endpoints;

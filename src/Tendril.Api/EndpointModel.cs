@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Tendril.Agent.Endpoints;
+namespace Tendril.Api;
 
 /// <summary>What the API and the state file say about an endpoint. Immutable.</summary>
 public sealed record EndpointModel

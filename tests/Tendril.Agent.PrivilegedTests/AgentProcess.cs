@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text;
+using Tendril.Api;
+using Tendril.Tests.Common;
+
+namespace Tendril.Agent.PrivilegedTests;
+
+/// <summary>
+/// tendril-agent started as a real process for a node namespace, with every path (socket, state, bpffs) unique to
+/// the test. Kill() is SIGKILL; Dispose kills it (by PID) if running and removes its state, socket and pins.
+/// </summary>
+internal sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly string[] _args;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private AgentProcess(string nodeNamespacePath, string podCidr)
+    {
+        string name = TestNames.Unique("ag");
+        Socket = Path.Combine(Path.GetTempPath(), name + ".sock");
+        StateDirectory = Path.Combine(Path.GetTempPath(), name + "-state");
+        BpfDirectory = Path.Combine("/sys/fs/bpf", name);
+        _args = ["--node", name, "--netns", nodeNamespacePath, "--pod-cidr", podCidr, "--socket", Socket, "--state-dir", StateDirectory, "--bpf-dir", BpfDirectory];
+    }
+
+    public string Socket { get; }
+
+    public string StateDirectory { get; }
+
+    public string BpfDirectory { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public AgentClient Client() => new(Socket);
+
+    public static async Task<AgentProcess> StartAsync(string nodeNamespacePath, string podCidr = "10.210.0.0/24")
+    {
+        var agent = new AgentProcess(nodeNamespacePath, podCidr);
+        try
+        {
+            await agent.StartAgainAsync();
+            return agent;
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the agent (again) and waits until its API answers.</summary>
+    public async Task StartAgainAsync()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tendril-agent.dll"));
+        foreach (var a in _args)
+            psi.ArgumentList.Add(a);
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var client = Client();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"tendril-agent exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                await client.HealthAsync();
+                return;
+            }
+            catch (AgentUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    /// <summary>SIGKILL: no clean-up of any kind, as a crash.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        File.Delete(Socket);
+        if (Directory.Exists(StateDirectory))
+            Directory.Delete(StateDirectory, recursive: true);
+        if (Directory.Exists(BpfDirectory))
+        {
+            foreach (var file in Directory.EnumerateFiles(BpfDirectory, "*", SearchOption.AllDirectories))
+                File.Delete(file);
+            foreach (var dir in Directory.EnumerateDirectories(BpfDirectory, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
+                Directory.Delete(dir);
+            Directory.Delete(BpfDirectory);
+        }
+        await Task.CompletedTask;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+}

@@ -21,6 +21,7 @@ internal static class Program
         root.Subcommands.Add(IdentityCommand.Create());  // identity list|get
         root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct
         root.Subcommands.Add(PodCommand.Create());       // pod run|exec|delete|list
+        root.Subcommands.Add(DemoCommand.Create());      // the Star Wars demo on embedded defaults
         return root;
     }
 }

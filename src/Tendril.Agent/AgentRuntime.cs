@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tendril.Agent.Endpoints;
 using Tendril.Agent.Identity;
+using Tendril.Agent.Namespaces;
 using Tendril.Datapath.Loader;
 using Tendril.Datapath.Maps;
 using Tendril.Interop.Namespaces;
@@ -28,6 +29,8 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
     public LocalIdentitySource Identities { get; private set; } = null!;
 
+    public NamespaceRegistry Namespaces { get; private set; } = null!;
+
     public EndpointManager Endpoints { get; private set; } = null!;
 
     internal static JsonSerializerOptions StateJson { get; } = new() { WriteIndented = true };
@@ -43,6 +46,7 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
         foreach (var address in NodeAddresses(_netlink))
             Datapath.IpCache.Upsert(new IPNetwork(address, 32), 1);                              // the node itself is "host"
         Identities = new LocalIdentitySource(Options.ResolvedStateDirectory, StateJson);         // labels -> identity, persisted
+        Namespaces = new NamespaceRegistry(Options.ResolvedStateDirectory, StateJson);           // namespaces and their labels
         Endpoints = new EndpointManager(Options, Datapath, _netlink, _nodeThread, Identities,     // pods: devices, maps, links
             new AllowAllPolicySource(), StateJson);
         int restored = Endpoints.Restore();                                                      // state of the last run, reconciled
@@ -59,18 +63,32 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
         return Task.CompletedTask;
     }
 
-    /// <summary>Creates an endpoint; its identity comes from its labels and its namespace, as in Cilium.</summary>
+    /// <summary>Creates an endpoint; its identity comes from its labels and its namespace's labels, as in Cilium.</summary>
     public EndpointModel CreateEndpoint(EndpointCreateRequest request)
     {
         string ns = request.Namespace ?? "default";
-        var labels = (request.Labels ?? new Dictionary<string, string>())
-            .Select(kv => $"k8s:{kv.Key}={kv.Value}")
+        var namespaceLabels = Namespaces.Ensure(ns);
+        return Endpoints.Create(request with { Namespace = ns }, IdentityLabels(request.Labels ?? new Dictionary<string, string>(), ns, namespaceLabels));
+    }
+
+    /// <summary>Changes a namespace's labels; its endpoints get the identities their new label sets map to.</summary>
+    public IReadOnlyDictionary<string, string> LabelNamespace(string name, IReadOnlyDictionary<string, string?> changes)
+    {
+        if (Namespaces.Label(name, changes))
+        {
+            var labels = Namespaces.Ensure(name);
+            Endpoints.Relabel(e => e.Namespace == name, e => IdentityLabels(e.Labels, name, labels));
+        }
+        return Namespaces.Ensure(name);
+    }
+
+    /// <summary>Cilium's identity-relevant labels of a pod: its own, its namespace, and its namespace's labels.</summary>
+    public static IReadOnlyList<string> IdentityLabels(IReadOnlyDictionary<string, string> podLabels, string ns, IReadOnlyDictionary<string, string> namespaceLabels) =>
+        podLabels.Select(kv => $"k8s:{kv.Key}={kv.Value}")
             .Append($"k8s:io.kubernetes.pod.namespace={ns}")
-            .Append($"k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name={ns}")
+            .Concat(namespaceLabels.Select(kv => $"k8s:io.cilium.k8s.namespace.labels.{kv.Key}={kv.Value}"))
             .Order(StringComparer.Ordinal)
             .ToList();
-        return Endpoints.Create(request with { Namespace = ns }, labels);
-    }
 
     public IReadOnlyDictionary<PolicyMapKey, PolicyMapEntry>? PolicyEntries(ushort id) => Endpoints.ReadPolicy(id);
 

@@ -19,6 +19,7 @@ internal static class Program
         root.Subcommands.Add(StatusCommand.Create());    // the agent's health
         root.Subcommands.Add(EndpointCommand.Create());  // endpoint list|get
         root.Subcommands.Add(IdentityCommand.Create());  // identity list|get
+        root.Subcommands.Add(NamespaceCommand.Create()); // namespace create|label|list
         root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct
         root.Subcommands.Add(PodCommand.Create());       // pod run|exec|delete|list
         root.Subcommands.Add(DemoCommand.Create());      // the Star Wars demo on embedded defaults

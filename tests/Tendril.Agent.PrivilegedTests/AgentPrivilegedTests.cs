@@ -65,6 +65,30 @@ public sealed class AgentPrivilegedTests
     }
 
     [PrivilegedFact]
+    public async Task PrivilegedNamespaceLabel_Changed_PodsGetTheIdentityOfTheirNewLabelSet()
+    {
+        await using var node = await AgentPods.StartAsync();
+        var a = await node.AddPodAsync("a", new() { ["app"] = "web" }, ns: "shop");
+        var b = await node.AddPodAsync("b", new() { ["app"] = "web" }, ns: "shop");
+        var before = a.Endpoint.Identity;
+
+        await node.Client.SendJsonAsync(HttpMethod.Put, "namespaces/shop",
+            new StringContent("""{"team":"blue"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        var endpoints = await node.Client.ListEndpointsAsync();
+        Assert.All(endpoints, e => Assert.Contains("k8s:io.cilium.k8s.namespace.labels.team=blue", e.IdentityLabels));
+        Assert.All(endpoints, e => Assert.Contains("k8s:io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name=shop", e.IdentityLabels));
+        Assert.Single(endpoints.Select(e => e.Identity).Distinct());
+        Assert.NotEqual(before, endpoints[0].Identity);
+        var entries = await node.Client.GetJsonAsync("bpf/endpoints");
+        Assert.All(entries.EnumerateArray(), e => Assert.Equal(endpoints[0].Identity, e.GetProperty("identity").GetUInt32()));
+        var bad = await Assert.ThrowsAsync<AgentException>(() => node.Client.SendJsonAsync(HttpMethod.Put, "namespaces/shop",
+            new StringContent("""{"kubernetes.io/metadata.name":"x"}""", System.Text.Encoding.UTF8, "application/json")));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        _ = b;
+    }
+
+    [PrivilegedFact]
     public async Task PrivilegedDeleteEndpoint_Pod_LosesItsDeviceAndItsAddressIsFree()
     {
         await using var node = await AgentPods.StartAsync();

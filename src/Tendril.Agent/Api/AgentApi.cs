@@ -33,6 +33,10 @@ internal static class AgentApi
         }));
         v1.MapDelete("/endpoints/{id:int}", (int id) => runtime.Endpoints.Delete((ushort)id) ? Results.NoContent() : NotFound($"endpoint {id} does not exist"));
 
+        v1.MapGet("/namespaces", () => Results.Ok(runtime.Namespaces.List().Select(n => new { name = n.Key, labels = n.Value })));
+        v1.MapPut("/namespaces/{name}", (string name, Dictionary<string, string?>? labels) => Guard(() =>
+            Results.Ok(new { name, labels = runtime.LabelNamespace(name, labels ?? new Dictionary<string, string?>()) })));
+
         v1.MapGet("/identities", () => Results.Ok(runtime.Identities.List().Select(i => new { id = i.Id, labels = i.Labels.TrimEnd(';').Split(';'), endpoints = i.Users })));
 
         v1.MapGet("/bpf/endpoints", () => Results.Ok(runtime.Datapath.Endpoints.List().Select(e => new

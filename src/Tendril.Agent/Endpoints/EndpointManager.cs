@@ -143,6 +143,29 @@ public sealed class EndpointManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives the endpoints <paramref name="which"/> selects the identities of their new label sets, then recomputes
+    /// every endpoint's policy (identities changed, so any selector may now select differently).
+    /// </summary>
+    public void Relabel(Func<EndpointModel, bool> which, Func<EndpointModel, IReadOnlyList<string>> labels)
+    {
+        lock (_gate)
+        {
+            foreach (var endpoint in _endpoints.Values.Where(which).ToList())
+            {
+                var identityLabels = labels(endpoint);
+                uint identity = _identities.Acquire(identityLabels);
+                _identities.Release(endpoint.Identity);
+                var changed = endpoint with { IdentityLabels = identityLabels, Identity = identity };
+                _endpoints[endpoint.Id] = changed;
+                _datapath.Endpoints.Upsert(RecordOf(changed));
+            }
+            foreach (var id in _endpoints.Keys.ToList())
+                RegenerateLocked(id);
+            Save();
+        }
+    }
+
     /// <summary>Recomputes the policy of <paramref name="ids"/> (all when null) and writes only what changed.</summary>
     public void Regenerate(IEnumerable<ushort>? ids = null)
     {

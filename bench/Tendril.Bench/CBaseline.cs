@@ -8,41 +8,41 @@ namespace Tendril.Bench;
 internal sealed class BenchmarkException(string message) : Exception(message);
 
 /// <summary>
-/// bench/baseline/ebpf_baseline.c compiled with gcc against libbpf into a temporary directory, with the object and
-/// packet the C# side uses. Dispose deletes the directory. Not thread-safe.
+/// The C side: bench/baseline/ebpf_baseline.c compiled with gcc against libbpf into a temporary directory, with
+/// the object and packet the C# side uses, running and driven one step at a time through its stdin. Dispose ends
+/// the process (which closes its BPF objects) and deletes the directory. Not thread-safe.
 /// </summary>
-internal sealed class CBaseline : IDisposable
+internal sealed class CBaseline : IEbpfSide
 {
     private readonly string _directory;
-    private readonly string _binary;
-    private readonly string _object;
-    private readonly string _packet;
     private readonly ConsoleCancelEventHandler _onCancel;
+    private Process? _process;
+    private Task<string>? _stderr;
 
     private CBaseline(string directory)
     {
         _directory = directory;
-        _binary = Path.Combine(directory, "mapbench");
-        _object = Path.Combine(directory, "selftest.o");
-        _packet = Path.Combine(directory, "packet.bin");
         // Ctrl+C ends the process without running Dispose; do not leave the directory behind.
         _onCancel = (_, _) => DeleteDirectory();
         Console.CancelKeyPress += _onCancel;
     }
 
-    /// <summary>Compiles the baseline and writes <paramref name="objectFile"/> and <paramref name="packet"/> beside it.</summary>
-    public static CBaseline Build(byte[] objectFile, byte[] packet)
+    /// <summary>Compiles the baseline, writes <paramref name="objectFile"/> and <paramref name="packet"/> beside it and starts it.</summary>
+    public static CBaseline Start(EbpfSettings s, byte[] objectFile, byte[] packet)
     {
         string root = RepoRoot();
         var baseline = new CBaseline(Directory.CreateTempSubdirectory("tendril-bench-").FullName);
         try
         {
+            string binary = Path.Combine(baseline._directory, "mapbench");
+            string objectPath = Path.Combine(baseline._directory, "selftest.o");
+            string packetPath = Path.Combine(baseline._directory, "packet.bin");
+            // -I bpf: the program includes shared/selftest.h, the ABI header the BPF object is built from.
             string source = Path.Combine(root, "bench", "baseline", "ebpf_baseline.c");
-            // -I bpf: the program includes shared/selftest.h, the same ABI header the BPF object is built from.
-            Run("gcc", ["-O2", "-Wall", "-I", Path.Combine(root, "bpf"), "-o", baseline._binary, source, "-lbpf", "-lpthread"],
-                "compile the C baseline (needs gcc and libbpf-dev)");
-            File.WriteAllBytes(baseline._object, objectFile);
-            File.WriteAllBytes(baseline._packet, packet);
+            Compile(["-O2", "-Wall", "-I", Path.Combine(root, "bpf"), "-o", binary, source, "-lbpf", "-lpthread"]);
+            File.WriteAllBytes(objectPath, objectFile);
+            File.WriteAllBytes(packetPath, packet);
+            baseline.Launch(binary, [objectPath, packetPath, Str(s.Keys), Str(s.Batch), Str(s.RingBytes)]);
             return baseline;
         }
         catch
@@ -52,25 +52,106 @@ internal sealed class CBaseline : IDisposable
         }
     }
 
-    /// <summary>Operations per second of the four map figures, keyed by name.</summary>
-    public Dictionary<string, double> Maps(EbpfSettings s) =>
-        RunBaseline("maps", s.Keys, s.Batch, s.Repetitions).ToDictionary(f => f.Key, f => f.Value["ops_per_sec"]);
-
-    /// <summary>Events per second libbpf's ring_buffer__consume drains.</summary>
-    public double Drain(EbpfSettings s) =>
-        RunBaseline("ring", s.RingEvents, s.RingBytes, s.Repetitions)["ring_drain"]["events_per_sec"];
-
-    /// <summary>libbpf's ring_buffer__poll against a concurrent producer.</summary>
-    public RingFigure Concurrent(EbpfSettings s)
+    public double[] Maps()
     {
-        var f = RunBaseline("concurrent", s.RingBytes, (int)s.ConcurrentDuration.TotalMilliseconds, s.ConcurrentRuns)["ring_concurrent"];
+        var f = Step("maps");
+        return [f["update_single"], f["lookup_single"], f["update_batch"], f["lookup_batch"]];
+    }
+
+    public double Drain(int events) => Step($"drain {Str(events)}")["events_per_sec"];
+
+    public RingFigure Concurrent(TimeSpan duration)
+    {
+        var f = Step($"concurrent {Str((int)duration.TotalMilliseconds)}");
         return new RingFigure(f["events_per_sec"], (long)f["produced"], (long)f["lost"]);
     }
 
     public void Dispose()
     {
         Console.CancelKeyPress -= _onCancel;
+        if (_process is not null)
+        {
+            // End of input tells the baseline to close its objects and exit.
+            try
+            {
+                _process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // It has already exited.
+            }
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(10)))
+                _process.Kill();
+            _process.Dispose();
+        }
         DeleteDirectory();
+    }
+
+    private void Launch(string binary, string[] args)
+    {
+        var psi = new ProcessStartInfo(binary)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        _process = Process.Start(psi) ?? throw new BenchmarkException($"could not start {binary}");
+        _stderr = _process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>Sends one command and parses its reply, "name key=value ...", into key → value.</summary>
+    private Dictionary<string, double> Step(string command)
+    {
+        var process = _process!;
+        string? line;
+        try
+        {
+            process.StandardInput.WriteLine(command);
+            process.StandardInput.Flush();
+            line = process.StandardOutput.ReadLine();
+        }
+        catch (IOException)
+        {
+            line = null;
+        }
+        if (line is null)
+        {
+            process.WaitForExit();
+            throw new BenchmarkException($"the C baseline failed at \"{command}\" (exit code {process.ExitCode}): {_stderr!.Result.Trim()}");
+        }
+        try
+        {
+            return line.Split(' ').Skip(1).Select(kv => kv.Split('='))
+                .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
+        {
+            throw new BenchmarkException($"the C baseline answered \"{command}\" with something unexpected: {line}");
+        }
+    }
+
+    private static void Compile(string[] args)
+    {
+        var psi = new ProcessStartInfo("gcc") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        try
+        {
+            using var gcc = Process.Start(psi)!;
+            var stdout = gcc.StandardOutput.ReadToEndAsync();
+            string stderr = gcc.StandardError.ReadToEnd();
+            gcc.WaitForExit();
+            stdout.Wait();
+            if (gcc.ExitCode != 0)
+                throw new BenchmarkException($"compiling the C baseline failed (gcc {string.Join(' ', args)}):\n{stderr.Trim()}\n" +
+                    "it needs gcc and libbpf-dev (apt-get install gcc libbpf-dev)");
+        }
+        catch (Win32Exception e)
+        {
+            throw new BenchmarkException($"could not run gcc to compile the C baseline ({e.Message}): install gcc and libbpf-dev");
+        }
     }
 
     private void DeleteDirectory()
@@ -79,47 +160,7 @@ internal sealed class CBaseline : IDisposable
             Directory.Delete(_directory, recursive: true);
     }
 
-    /// <summary>Runs one mode and parses its lines, "name key=value ...", into name → key → value.</summary>
-    private Dictionary<string, Dictionary<string, double>> RunBaseline(string mode, params int[] numbers)
-    {
-        string[] args = [_object, _packet, mode, .. numbers.Select(n => n.ToString(CultureInfo.InvariantCulture))];
-        string output = Run(_binary, args, $"run the C baseline ({mode})");
-        try
-        {
-            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')).ToDictionary(
-                fields => fields[0],
-                fields => fields.Skip(1).Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture)));
-        }
-        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentException)
-        {
-            throw new BenchmarkException($"the C baseline ({mode}) printed something unexpected: {output.Trim()}");
-        }
-    }
-
-    private static string Run(string program, string[] args, string purpose)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(psi)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new BenchmarkException($"could not {purpose}: starting {program} failed: {e.Message}");
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new BenchmarkException($"could not {purpose}: {program} exited with {process.ExitCode}:\n{stderr.Result.Trim()}");
-            return stdout;
-        }
-    }
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The checkout this binary was built from: the first directory above it holding Tendril.slnx.</summary>
     private static string RepoRoot()

@@ -74,7 +74,8 @@ public sealed unsafe partial class Map : IDisposable
             int rc = Libbpf.bpf_map_lookup_elem(_fd.Fd, k, v);
             if (rc == -ErrnoNames.ENOENT)
                 return false;
-            BpfSyscall.ThrowIfError(rc, $"lookup in map {Name}");
+            if (rc < 0)
+                throw LinuxException.FromNegative($"lookup in map {Name}", rc);
             return true;
         }
     }
@@ -103,7 +104,8 @@ public sealed unsafe partial class Map : IDisposable
             int rc = Libbpf.bpf_map_delete_elem(_fd.Fd, k);
             if (rc == -ErrnoNames.ENOENT)
                 return false;
-            BpfSyscall.ThrowIfError(rc, $"delete from map {Name}");
+            if (rc < 0)
+                throw LinuxException.FromNegative($"delete from map {Name}", rc);
             return true;
         }
     }
@@ -124,7 +126,8 @@ public sealed unsafe partial class Map : IDisposable
             int rc = Libbpf.bpf_map_get_next_key(_fd.Fd, key.IsEmpty ? null : k, n);
             if (rc == -ErrnoNames.ENOENT)
                 return false;
-            BpfSyscall.ThrowIfError(rc, $"iterate map {Name}");
+            if (rc < 0)
+                throw LinuxException.FromNegative($"iterate map {Name}", rc);
             return true;
         }
     }

@@ -67,7 +67,8 @@ public sealed unsafe partial class Map<TKey, TValue>
         fixed (TKey* k = keys)
         {
             int rc = Libbpf.bpf_map_delete_batch(Raw.Handle.Fd, k, &count, &opts);
-            BpfSyscall.ThrowIfError(rc, $"batch delete from map {Name} (stopped after {count} of {keys.Length} keys)");
+            if (rc < 0)
+                throw LinuxException.FromNegative($"batch delete from map {Name} (stopped after {count} of {keys.Length} keys)", rc);
         }
         return (int)count;
     }
@@ -112,7 +113,8 @@ public sealed unsafe partial class Map<TKey, TValue>
                 cursor.Done = true;
                 return (int)count;
             }
-            BpfSyscall.ThrowIfError(rc, $"batch lookup in map {Name}");
+            if (rc < 0)
+                throw LinuxException.FromNegative($"batch lookup in map {Name}", rc);
         }
         outToken.CopyTo(cursor.Token);
         cursor.Started = true;

@@ -69,7 +69,8 @@ public sealed unsafe class Program : IDisposable
                 repeat = repeat,
             };
             int rc = Libbpf.bpf_prog_test_run_opts(_fd.Fd, &opts);
-            BpfSyscall.ThrowIfError(rc, $"test run of program {Name}");
+            if (rc < 0)
+                throw LinuxException.FromNegative($"test run of program {Name}", rc);
             return new TestRunResult(opts.retval, (int)opts.data_size_out, TimeSpan.FromTicks(opts.duration / 100));
         }
     }

@@ -111,6 +111,7 @@ internal static unsafe class BpfSyscall
 
     internal static ulong Exit() => Insn(0x95, 0, 0, 0, 0);
 
+    /// <summary>Throws for a negative result. The message is built even on success: not for hot paths.</summary>
     internal static void ThrowIfError(int rc, string operation, string? hint = null)
     {
         if (rc < 0)

@@ -8,6 +8,7 @@ public static class AgentCommandLine
     public const string Usage = """
         usage: tendril-agent [--node NAME] [--pod-cidr CIDR] [--mtu N] [--netns PATH]
                              [--state-dir DIR] [--socket PATH] [--bpf-dir DIR] [--device-prefix P]
+                             [--enforcement default|always|never]
         """;
 
     public static AgentOptions Parse(IReadOnlyList<string> args)
@@ -31,6 +32,11 @@ public static class AgentCommandLine
                 "--socket" => options with { SocketPath = value },
                 "--bpf-dir" => options with { BpfDirectory = value },
                 "--device-prefix" => options with { DevicePrefix = value },
+                "--enforcement" => options with
+                {
+                    Enforcement = Enum.TryParse<Tendril.Policy.EnforcementMode>(value, ignoreCase: true, out var mode)
+                        ? mode : throw new ArgumentException($"--enforcement: '{value}' is not default, always or never"),
+                },
                 _ => throw new ArgumentException($"unknown flag {flag}"),
             };
         }

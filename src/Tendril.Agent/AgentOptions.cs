@@ -23,6 +23,9 @@ public sealed record AgentOptions
     /// <summary>Prefix of node-side endpoint devices (lxc + a hex number).</summary>
     public string DevicePrefix { get; init; } = "lxc";
 
+    /// <summary>Policy enforcement mode: default (once a rule selects an endpoint), always, never.</summary>
+    public Tendril.Policy.EnforcementMode Enforcement { get; init; } = Tendril.Policy.EnforcementMode.Default;
+
     public string? StateDirectory { get; init; }
 
     public string? SocketPath { get; init; }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Tendril.Agent.Endpoints;
 using Tendril.Agent.Identity;
 using Tendril.Agent.Namespaces;
+using Tendril.Agent.Policy;
 using Tendril.Datapath.Loader;
 using Tendril.Datapath.Maps;
 using Tendril.Interop.Namespaces;
@@ -31,6 +32,8 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
     public NamespaceRegistry Namespaces { get; private set; } = null!;
 
+    public AgentPolicy Policy { get; private set; } = null!;
+
     public EndpointManager Endpoints { get; private set; } = null!;
 
     internal static JsonSerializerOptions StateJson { get; } = new() { WriteIndented = true };
@@ -47,8 +50,11 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
             Datapath.IpCache.Upsert(new IPNetwork(address, 32), 1);                              // the node itself is "host"
         Identities = new LocalIdentitySource(Options.ResolvedStateDirectory, StateJson);         // labels -> identity, persisted
         Namespaces = new NamespaceRegistry(Options.ResolvedStateDirectory, StateJson);           // namespaces and their labels
+        Policy = new AgentPolicy(Options.Enforcement, Identities, Datapath,                       // rules -> per-endpoint map entries
+            Options.ResolvedStateDirectory, StateJson);
+        Policy.Restore();
         Endpoints = new EndpointManager(Options, Datapath, _netlink, _nodeThread, Identities,     // pods: devices, maps, links
-            new AllowAllPolicySource(), StateJson);
+            Policy, StateJson);
         int restored = Endpoints.Restore();                                                      // state of the last run, reconciled
         Log.Started(logger, Options.NodeName, Options.PodCidr.ToString(), restored);
         return Task.CompletedTask;
@@ -112,10 +118,4 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
         [LoggerMessage(1, LogLevel.Information, "Tendril agent of node {Node} started: pod CIDR {PodCidr}, {Restored} endpoint(s) restored")]
         public static partial void Started(ILogger logger, string node, string podCidr, int restored);
     }
-}
-
-/// <summary>No policy rules: every endpoint is unrestricted both ways (Cilium's default mode with no rules).</summary>
-internal sealed class AllowAllPolicySource : IEndpointPolicySource
-{
-    public EndpointPolicy Compute(EndpointModel endpoint) => EndpointPolicy.AllowAll;
 }

@@ -103,6 +103,13 @@ public sealed class AgentClient : IDisposable
         try
         {
             using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+            {
+                // Validation problems list every error: document, field path, reason.
+                var lines = errors.EnumerateArray().Select(e =>
+                    $"  document {e.GetProperty("document")}: {e.GetProperty("path").GetString()}: {e.GetProperty("reason").GetString()}");
+                return $"{doc.RootElement.GetProperty("title").GetString()}, nothing was applied:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
+            }
             if (doc.RootElement.TryGetProperty("detail", out var detail))
                 return detail.GetString() ?? text;
         }

@@ -6,7 +6,13 @@ namespace Tendril.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    private static int Main(string[] args)
+    {
+        // Logs and pipes are read on wide screens: do not wrap tables at 80 columns there.
+        if (Console.IsOutputRedirected)
+            Spectre.Console.AnsiConsole.Profile.Width = 200;
+        return BuildRoot().Parse(args).Invoke();
+    }
 
     /// <summary>The command tree: one verb per file under Commands/.</summary>
     internal static RootCommand BuildRoot()
@@ -20,6 +26,7 @@ internal static class Program
         root.Subcommands.Add(EndpointCommand.Create());  // endpoint list|get
         root.Subcommands.Add(IdentityCommand.Create());  // identity list|get
         root.Subcommands.Add(NamespaceCommand.Create()); // namespace create|label|list
+        root.Subcommands.Add(PolicyCommand.Create());    // policy import|get|delete|selectors
         root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct
         root.Subcommands.Add(PodCommand.Create());       // pod run|exec|delete|list
         root.Subcommands.Add(DemoCommand.Create());      // the Star Wars demo on embedded defaults

@@ -33,6 +33,48 @@ internal static class AgentApi
         }));
         v1.MapDelete("/endpoints/{id:int}", (int id) => runtime.Endpoints.Delete((ushort)id) ? Results.NoContent() : NotFound($"endpoint {id} does not exist"));
 
+        v1.MapPost("/policies", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            string text = await reader.ReadToEndAsync();
+            try
+            {
+                var result = runtime.Policy.Import(text);
+                runtime.Endpoints.Regenerate();
+                return Results.Ok(new { revision = result.Revision, rules = result.Rules, notEnforced = result.NotEnforced });
+            }
+            catch (Tendril.Policy.PolicyValidationException e)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "invalid policy",
+                    extensions: new Dictionary<string, object?> { ["errors"] = e.Errors.Select(x => new { document = x.Document, path = x.Path, reason = x.Reason }).ToList() });
+            }
+        });
+        v1.MapGet("/policies", () => Results.Ok(new
+        {
+            revision = runtime.Policy.Engine.Revision,
+            rules = runtime.Policy.Engine.Rules.Select(r => new
+            {
+                policy = r.Origin.ToString(),
+                description = r.Description,
+                endpointSelector = r.Subject.ToString(),
+                ingress = r.Ingress.Count,
+                ingressDeny = r.IngressDeny.Count,
+                egress = r.Egress.Count,
+                egressDeny = r.EgressDeny.Count,
+                notEnforced = r.UnenforcedL7,
+            }),
+        }));
+        v1.MapDelete("/policies/{kind}/{ns}/{name}", (string kind, string ns, string name) =>
+        {
+            bool deleted = runtime.Policy.Delete(new Tendril.Policy.PolicyOrigin(kind, ns == "-" ? null : ns, name));
+            if (!deleted)
+                return NotFound($"no policy {kind}/{ns}/{name}");
+            runtime.Endpoints.Regenerate();
+            return Results.Ok(new { revision = runtime.Policy.Engine.Revision });
+        });
+        v1.MapGet("/policies/selectors", () => Results.Ok(runtime.Policy.Engine.Selectors(runtime.Policy.KnownIdentities())
+            .Select(s => new { selector = s.Selector, identities = s.Identities })));
+
         v1.MapGet("/namespaces", () => Results.Ok(runtime.Namespaces.List().Select(n => new { name = n.Key, labels = n.Value })));
         v1.MapPut("/namespaces/{name}", (string name, Dictionary<string, string?>? labels) => Guard(() =>
             Results.Ok(new { name, labels = runtime.LabelNamespace(name, labels ?? new Dictionary<string, string?>()) })));

@@ -118,7 +118,9 @@ public sealed class EndpointManager : IDisposable
                 _datapath.Endpoints.Upsert(RecordOf(endpoint));
                 _policyMaps[id] = _datapath.Policies.Open(id);
                 _endpoints[id] = endpoint;
-                RegenerateLocked(id);
+                // A new identity may be selected by other endpoints' rules: everyone is recomputed (only changes are written).
+                foreach (var other in _endpoints.Keys.ToList())
+                    RegenerateLocked(other);
                 _datapath.AttachEndpoint(id, network.HostIfindex, _nodeThread);
                 Save();
                 return _endpoints[id];

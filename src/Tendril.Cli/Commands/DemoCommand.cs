@@ -213,9 +213,10 @@ internal static class DemoCommand
 
         private static void Table(IReadOnlyList<EndpointModel> endpoints)
         {
-            var table = new Table().Border(TableBorder.Simple).AddColumns("ENDPOINT", "NAME", "IDENTITY", "LABELS", "IPv4", "INGRESS ENFORCED", "STATUS");
+            var table = new Table().Border(TableBorder.Simple).AddColumns("ENDPOINT", "NAME", "IDENTITY", "LABELS", "IPv4", "POLICY (ingress)", "STATUS");
             foreach (var e in endpoints)
-                table.AddRow(e.Id.ToString(), e.Name, e.Identity.ToString(), Markup.Escape(string.Join("\n", e.IdentityLabels)), e.Ipv4,
+                table.AddRow(e.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Name, e.Identity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join(", ", e.Labels.Select(l => $"{l.Key}={l.Value}"))), e.Ipv4,
                     e.IngressEnforced ? "Enabled" : "Disabled", e.State.ToString());
             AnsiConsole.Write(table);
         }
@@ -246,6 +247,9 @@ internal static class DemoCommand
             }
             if (Directory.Exists(Bpf))
                 Directory.Delete(Bpf, recursive: true);
+            string bpfParent = Path.GetDirectoryName(Bpf)!;
+            if (Directory.Exists(bpfParent) && !Directory.EnumerateFileSystemEntries(bpfParent).Any())
+                Directory.Delete(bpfParent);
             if (Directory.Exists(State))
                 Directory.Delete(State, recursive: true);
             File.Delete(Socket);

@@ -33,7 +33,7 @@ internal static class AgentCommand
     /// <summary>Prints raw JSON as-is for -o json, or as a table of the given columns.</summary>
     public static void Print(ParseResult parse, JsonElement rows, params (string Header, string Property)[] columns)
     {
-        if (parse.GetValue(OutputOptions.Format) == OutputFormat.Json)
+        if (parse.GetValue(OutputOptions.Format) == OutputFormat.Json || columns.Length == 0)
         {
             Console.WriteLine(JsonSerializer.Serialize(rows, Indented));
             return;

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using Tendril.Tests.Common;
+using Xunit;
+
+namespace Tendril.Agent.PrivilegedTests;
+
+/// <summary>The README's main job, run as a user runs it.</summary>
+[Trait("Category", "Privileged")]
+public sealed class DemoPrivilegedTests
+{
+    [PrivilegedFact]
+    public async Task PrivilegedDemo_AsTheReadmeRunsIt_TiefighterLandsXwingIsDeniedAndNothingRemains()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tendril.dll"));
+        psi.ArgumentList.Add("demo");
+        using var demo = Process.Start(psi)!;
+        var stderr = demo.StandardError.ReadToEndAsync();
+        string output = await demo.StandardOutput.ReadToEndAsync();
+        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
+            await demo.WaitForExitAsync(cts.Token);
+
+        Assert.True(demo.ExitCode == 0, output + await stderr);
+        Assert.Contains("tiefighter$ curl http://10.220.0.2/v1/request-landing → Ship landed", output);
+        Assert.Contains("xwing$ curl http://10.220.0.2/v1/request-landing → no answer", output);
+        Assert.Contains("Demo complete", output);
+        Assert.DoesNotContain("tendril-demo", Tendril.Netlink.Namespaces.NetworkNamespaces.List());
+        Assert.False(Directory.Exists("/sys/fs/bpf/tendril/demo"));
+    }
+}

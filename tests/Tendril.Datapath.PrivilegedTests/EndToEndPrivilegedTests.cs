@@ -49,7 +49,7 @@ public sealed class EndToEndPrivilegedTests
         Assert.False(await Traffic.TcpPingAsync(p3.Thread, p2.Address, 8080, Blocked));
         Assert.False(await Icmp.PingAsync(p1.Thread, p2.Address, Blocked));
 
-        var events = Drain(reader);
+        var events = RecordCollector.Drain<FlowEvent>(reader);
         Assert.Contains(events, e => e.Type == (byte)EventType.Drop && e.Subtype == (byte)DropReason.PolicyDenied
             && e.SrcIdentity == p3.Identity && e.DestEndpoint == p2.Endpoint.EndpointId && e.Direction == (byte)EventDirection.Ingress);
         Assert.Contains(events, e => e.Type == (byte)EventType.Trace && e.Subtype == (byte)TracePoint.ToEndpoint
@@ -71,7 +71,7 @@ public sealed class EndToEndPrivilegedTests
         using var cts = new CancellationTokenSource(Blocked);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await socket.ConnectAsync(new IPEndPoint(p2.Address, 8080), cts.Token));
 
-        Assert.Contains(Drain(reader), e => e.Type == (byte)EventType.Drop && e.Subtype == (byte)DropReason.InvalidSourceIp);
+        Assert.Contains(RecordCollector.Drain<FlowEvent>(reader), e => e.Type == (byte)EventType.Drop && e.Subtype == (byte)DropReason.InvalidSourceIp);
         Assert.True(await Traffic.TcpPingAsync(p1.Thread, p2.Address, 8080, Quick), "its real address still works");
     }
 
@@ -96,10 +96,10 @@ public sealed class EndToEndPrivilegedTests
     {
         using var node = NodeWithPods.Create(2);
         var (p1, p2) = (node.Pods[0], node.Pods[1]);
-        using var echo = EchoServer(p2, 7000);
+        using var echo = EchoServer.Start(p2.Thread, p2.Address, 7000);
         using var client = Traffic.SocketIn(p1.Thread, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         await client.ConnectAsync(new IPEndPoint(p2.Address, 7000));
-        Assert.True(await RoundTripAsync(client, Quick));
+        Assert.True(await EchoServer.RoundTripAsync(client, Quick));
 
         p1.Policy!.Sync(new Dictionary<PolicyMapKey, PolicyMapEntry>
         {
@@ -107,64 +107,6 @@ public sealed class EndToEndPrivilegedTests
             [new PolicyMapKey(0, false, 0, 0, 0)] = new(false),
         });
 
-        Assert.False(await RoundTripAsync(client, Blocked));
-    }
-
-    private static async Task<bool> RoundTripAsync(System.Net.Sockets.Socket socket, TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await socket.SendAsync("x"u8.ToArray(), System.Net.Sockets.SocketFlags.None, cts.Token);
-            var buffer = new byte[1];
-            return await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, cts.Token) == 1;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static IDisposable EchoServer(NodeWithPods.Pod pod, int port)
-    {
-        var listener = pod.Thread.Invoke(() =>
-        {
-            var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            s.Bind(new IPEndPoint(pod.Address, port));
-            s.Listen(8);
-            return s;
-        });
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                using var connection = await listener.AcceptAsync();
-                var buffer = new byte[64];
-                int n;
-                while ((n = await connection.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None)) > 0)
-                    await connection.SendAsync(buffer.AsMemory(0, n), System.Net.Sockets.SocketFlags.None);
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
-            {
-            }
-        });
-        return listener;
-    }
-
-    private static List<FlowEvent> Drain(RingBufferReader reader)
-    {
-        var events = new List<FlowEvent>();
-        var collector = new Collector(events);
-        reader.Consume(ref collector);
-        return events;
-    }
-
-    private readonly struct Collector(List<FlowEvent> events) : IRingBufferHandler
-    {
-        public bool OnRecord(ReadOnlySpan<byte> record)
-        {
-            events.Add(System.Runtime.InteropServices.MemoryMarshal.Read<FlowEvent>(record));
-            return true;
-        }
+        Assert.False(await EchoServer.RoundTripAsync(client, Blocked));
     }
 }

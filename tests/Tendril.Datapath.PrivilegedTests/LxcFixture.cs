@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Runtime.InteropServices;
 using Tendril.Datapath.Abi;
 using Tendril.Datapath.Maps;
 using Tendril.Ebpf;
 using Tendril.Ebpf.RingBuffer;
+using Tendril.Tests.Common;
 
 namespace Tendril.Datapath.PrivilegedTests;
 
@@ -23,8 +23,6 @@ internal sealed class LxcFixture : IDisposable
 
     public static readonly EndpointRecord B = new(11, 1, IdentityB, IPAddress.Parse("10.0.1.2"),
         PhysicalAddress.Parse("02-BB-00-00-00-02"), PhysicalAddress.Parse("02-BB-00-00-00-F2"));
-
-    private readonly List<FlowEvent> _events = new();
 
     public LxcFixture()
     {
@@ -77,13 +75,7 @@ internal sealed class LxcFixture : IDisposable
         return (result.ReturnValue, output.AsSpan(0, result.PacketOutLength).ToArray(), DrainEvents());
     }
 
-    public List<FlowEvent> DrainEvents()
-    {
-        _events.Clear();
-        var collector = new Collector(_events);
-        Reader.Consume(ref collector);
-        return [.. _events];
-    }
+    public List<FlowEvent> DrainEvents() => RecordCollector.Drain<FlowEvent>(Reader);
 
     /// <summary>Packets counted by tendril_metrics, by (reason, direction), summed over CPUs.</summary>
     public Dictionary<(byte Reason, byte Direction), ulong> Metrics()
@@ -96,14 +88,5 @@ internal sealed class LxcFixture : IDisposable
     {
         Reader.Dispose();
         Collection.Dispose();
-    }
-
-    private readonly struct Collector(List<FlowEvent> events) : IRingBufferHandler
-    {
-        public bool OnRecord(ReadOnlySpan<byte> record)
-        {
-            events.Add(MemoryMarshal.Read<FlowEvent>(record));
-            return true;
-        }
     }
 }

@@ -25,7 +25,7 @@ public sealed class PacketPrivilegedTests
 
         Assert.Equal(TcActOk, result.ReturnValue);
         var events = new List<SelfTestEvent>();
-        var collector = new EventCollector<SelfTestEvent>(events);
+        var collector = new RecordCollector<SelfTestEvent>(events);
         Assert.Equal(1, reader.Consume(ref collector));
         var ev = events[0];
         Assert.Equal(IPAddress.Parse("10.0.0.1"), new IPAddress(ev.Saddr));

@@ -21,7 +21,7 @@ public sealed class RingBufferPrivilegedTests
         collection.GetProgram(SelfTestObject.TcProgram).TestRun(Packet, repeat: 1000);
 
         var events = new List<SelfTestEvent>();
-        var collector = new EventCollector<SelfTestEvent>(events);
+        var collector = new RecordCollector<SelfTestEvent>(events);
         Assert.Equal(1000, reader.Consume(ref collector));
         Assert.Equal(1000, reader.Consumed);
         // One test run stays on one CPU, whose counter numbers the events.
@@ -42,7 +42,7 @@ public sealed class RingBufferPrivilegedTests
         collection.GetProgram(SelfTestObject.TcProgram).TestRun(Packet, repeat: 1000);
 
         var events = new List<SelfTestEvent>();
-        var collector = new EventCollector<SelfTestEvent>(events);
+        var collector = new RecordCollector<SelfTestEvent>(events);
         reader.Consume(ref collector);
         Assert.True(reader.KernelLost > 0, "a one-page ring cannot hold 1000 events");
         Assert.Equal(1000, events.Count + reader.KernelLost);

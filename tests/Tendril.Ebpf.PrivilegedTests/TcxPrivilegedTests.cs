@@ -33,7 +33,7 @@ public sealed class TcxPrivilegedTests
         Assert.True(await Poll.UntilAsync(() => sink.Received == 1, Quick));
 
         var events = new List<SelfTestEvent>();
-        var collector = new EventCollector<SelfTestEvent>(events);
+        var collector = new RecordCollector<SelfTestEvent>(events);
         reader.Consume(ref collector);
         var syn = Assert.Single(events, e => e.Dport == 8080 && e.TcpFlags == 0x02);
         Assert.Equal(TwoNamespaces.ClientAddress, new System.Net.IPAddress(syn.Saddr));

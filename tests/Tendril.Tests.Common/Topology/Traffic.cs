@@ -246,3 +246,54 @@ public static class Icmp
         }
     }
 }
+
+/// <summary>A TCP echo server for one connection, in a namespace.</summary>
+public sealed class EchoServer : IDisposable
+{
+    private readonly Socket _listener;
+
+    private EchoServer(Socket listener) => _listener = listener;
+
+    public static EchoServer Start(NetNsThread ns, IPAddress address, int port)
+    {
+        var listener = ns.Invoke(() =>
+        {
+            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Bind(new IPEndPoint(address, port));
+            s.Listen(8);
+            return s;
+        });
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var connection = await listener.AcceptAsync();
+                var buffer = new byte[64];
+                int n;
+                while ((n = await connection.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                    await connection.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        return new EchoServer(listener);
+    }
+
+    public static async Task<bool> RoundTripAsync(Socket socket, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await socket.SendAsync("x"u8.ToArray(), SocketFlags.None, cts.Token);
+            var buffer = new byte[1];
+            return await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token) == 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _listener.Dispose();
+}

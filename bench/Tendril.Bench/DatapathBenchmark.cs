@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Spectre.Console;
 using Tendril.Datapath.Maps;
@@ -100,39 +98,63 @@ internal static class DatapathBenchmark
         }
     }
 
+    /// <summary>
+    /// One TCP connection, 1-byte ping-pong with TCP_NODELAY, between two small Python processes in the pods' namespaces
+    /// (an in-process .NET client measured mostly its own async scheduling: about a third of this rate).
+    /// </summary>
     private static async Task<double> RequestResponseAsync(NodeWithPods.Pod client, NodeWithPods.Pod server, TimeSpan duration)
     {
-        using var listener = server.Thread.Invoke(() =>
+        string script = Path.Combine(Path.GetTempPath(), $"tendril-rr-{Environment.ProcessId}.py");
+        await File.WriteAllTextAsync(script, PingPong);
+        try
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            s.Bind(new IPEndPoint(server.Address, 7007));
-            s.Listen(1);
-            return s;
-        });
-        var echo = Task.Run(async () =>
-        {
-            using var connection = await listener.AcceptAsync();
-            connection.NoDelay = true;
-            var buffer = new byte[1];
-            while (await connection.ReceiveAsync(buffer, SocketFlags.None) == 1)
-                await connection.SendAsync(buffer, SocketFlags.None);
-        });
-        using var socket = client.Thread.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
-        await socket.ConnectAsync(new IPEndPoint(server.Address, 7007));
-        var one = new byte[1];
-        long count = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration)
-        {
-            await socket.SendAsync(one, SocketFlags.None);
-            await socket.ReceiveAsync(one, SocketFlags.None);
-            count++;
+            using var echo = Start("nsenter", $"--net={server.NamespacePath}", "python3", script, "server", server.Address.ToString());
+            for (int attempt = 0; ; attempt++)
+            {
+                using var run = Start("nsenter", $"--net={client.NamespacePath}", "python3", script, "client", server.Address.ToString(),
+                    duration.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                string output = await run.StandardOutput.ReadToEndAsync();
+                await run.WaitForExitAsync();
+                if (run.ExitCode == 0)
+                {
+                    await echo.WaitForExitAsync();
+                    return double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                }
+                if (attempt >= 50)
+                    throw new InvalidOperationException($"request/response client failed: {await run.StandardError.ReadToEndAsync()}");
+                await Task.Delay(100);
+            }
         }
-        double rate = count / clock.Elapsed.TotalSeconds;
-        socket.Shutdown(SocketShutdown.Both);
-        await echo;
-        return rate;
+        finally
+        {
+            File.Delete(script);
+        }
     }
+
+    private const string PingPong = """
+        import socket, sys, time
+        if sys.argv[1] == "server":
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[2], 7007))
+            s.listen(1)
+            c, _ = s.accept()
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            while True:
+                d = c.recv(1)
+                if not d:
+                    break
+                c.send(d)
+        else:
+            c = socket.create_connection((sys.argv[2], 7007))
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            n, start, seconds = 0, time.time(), float(sys.argv[3])
+            while time.time() - start < seconds:
+                c.send(b"x")
+                c.recv(1)
+                n += 1
+            print(n / (time.time() - start))
+        """;
 
     private static Process Start(string program, params string[] args)
     {

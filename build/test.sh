@@ -22,10 +22,11 @@ before="$(leftovers)"
 dotnet build Tendril.slnx -c Release -warnaserror -nologo -clp:ErrorsOnly
 
 status=0
-for project in tests/*/; do
+# The test projects are the solution's projects under tests/ that reference the test SDK.
+for csproj in $(grep -o 'tests/[^"]*\.csproj' Tendril.slnx); do
+  project="$(dirname "$csproj")"
   name="$(basename "$project")"
-  [[ -f "$project/$name.csproj" ]] || continue
-  grep -q 'Microsoft.NET.Test.Sdk' "$project/$name.csproj" || continue
+  grep -q 'Microsoft.NET.Test.Sdk' "$csproj" || continue
   echo "== $name"
   dotnet test "$project" -c Release --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \

@@ -104,13 +104,7 @@ internal sealed class AgentProcess : IAsyncDisposable
         if (Directory.Exists(StateDirectory))
             Directory.Delete(StateDirectory, recursive: true);
         if (Directory.Exists(BpfDirectory))
-        {
-            foreach (var file in Directory.EnumerateFiles(BpfDirectory, "*", SearchOption.AllDirectories))
-                File.Delete(file);
-            foreach (var dir in Directory.EnumerateDirectories(BpfDirectory, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
-                Directory.Delete(dir);
-            Directory.Delete(BpfDirectory);
-        }
+            Directory.Delete(BpfDirectory, recursive: true);
         await Task.CompletedTask;
     }
 

@@ -15,13 +15,7 @@ public sealed class BpfFsDirectory : IDisposable
 
     public void Dispose()
     {
-        if (!Directory.Exists(Path))
-            return;
-        // bpffs has no recursive delete: unlink pins first, then the directories, deepest first.
-        foreach (var file in Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories))
-            File.Delete(file);
-        foreach (var dir in Directory.EnumerateDirectories(Path, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
-            Directory.Delete(dir);
-        Directory.Delete(Path);
+        if (Directory.Exists(Path))
+            Directory.Delete(Path, recursive: true);
     }
 }

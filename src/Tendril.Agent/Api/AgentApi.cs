@@ -92,7 +92,7 @@ internal static class AgentApi
                 verdict = kv.Value.Deny ? "Deny" : "Allow",
                 direction = kv.Key.Egress ? "Egress" : "Ingress",
                 identity = kv.Key.Identity,
-                labels = kv.Key.Identity == 0 ? "ANY" : runtime.Identities.LabelsOf(kv.Key.Identity) ?? ReservedName(kv.Key.Identity),
+                labels = kv.Key.Identity == 0 ? "ANY" : runtime.Identities.LabelsOf(kv.Key.Identity) ?? Tendril.Policy.PolicyResolver.Reserved.FirstOrDefault(r => r.Id == kv.Key.Identity)?.Labels[0] ?? $"identity {kv.Key.Identity}",
                 protocol = kv.Key.Protocol,
                 port = kv.Key.Port,
                 portPrefix = kv.Key.PortPrefixLength,
@@ -112,16 +112,6 @@ internal static class AgentApi
     public static ulong MonotonicNow() =>
         (ulong)(System.Diagnostics.Stopwatch.GetTimestamp() * (1_000_000_000.0 / System.Diagnostics.Stopwatch.Frequency));
 
-    private static string ReservedName(uint identity) => identity switch
-    {
-        1 => "reserved:host",
-        2 => "reserved:world",
-        3 => "reserved:unmanaged",
-        4 => "reserved:health",
-        5 => "reserved:init",
-        6 => "reserved:remote-node",
-        _ => $"identity {identity}",
-    };
 
     private static IResult Guard(Func<IResult> action)
     {

@@ -229,5 +229,5 @@ public sealed class EndpointManager : IDisposable
     private void Save() => _state.Save(_endpoints.Values.OrderBy(e => e.Id).ToList());
 
     private static EndpointRecord RecordOf(EndpointModel e) => new(e.Id, e.HostIfindex, e.Identity, IPAddress.Parse(e.Ipv4),
-        PhysicalAddress.Parse(e.Mac.Replace(":", "-", StringComparison.Ordinal)), PhysicalAddress.Parse(e.HostMac.Replace(":", "-", StringComparison.Ordinal)));
+        PhysicalAddress.Parse(e.Mac), PhysicalAddress.Parse(e.HostMac));
 }

@@ -18,12 +18,4 @@ public interface IEndpointPolicySource
 }
 
 /// <summary>An endpoint's policy map entries and whether each direction is enforced (default deny).</summary>
-public sealed record EndpointPolicy(IReadOnlyDictionary<PolicyMapKey, PolicyMapEntry> Entries, bool IngressEnforced, bool EgressEnforced)
-{
-    /// <summary>No rule selects the endpoint: everything allowed both ways.</summary>
-    public static EndpointPolicy AllowAll { get; } = new(new Dictionary<PolicyMapKey, PolicyMapEntry>
-    {
-        [new PolicyMapKey(0, false, 0, 0, 0)] = new(false),
-        [new PolicyMapKey(0, true, 0, 0, 0)] = new(false),
-    }, false, false);
-}
+public sealed record EndpointPolicy(IReadOnlyDictionary<PolicyMapKey, PolicyMapEntry> Entries, bool IngressEnforced, bool EgressEnforced);

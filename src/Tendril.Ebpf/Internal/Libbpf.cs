@@ -199,8 +199,5 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Lib)]
     internal static partial int bpf_tc_detach(bpf_tc_hook* hook, bpf_tc_opts* opts);
 
-    [LibraryImport(Lib)]
-    internal static partial int bpf_tc_query(bpf_tc_hook* hook, bpf_tc_opts* opts);
-
     internal static string? String(byte* s) => s is null ? null : Marshal.PtrToStringUTF8((nint)s);
 }

@@ -34,7 +34,7 @@ public static class AgentCommandLine
                 "--device-prefix" => options with { DevicePrefix = value },
                 "--enforcement" => options with
                 {
-                    Enforcement = Enum.TryParse<Tendril.Policy.EnforcementMode>(value, ignoreCase: true, out var mode)
+                    Enforcement = Enum.TryParse<Tendril.ControlPlane.Policy.EnforcementMode>(value, ignoreCase: true, out var mode)
                         ? mode : throw new ArgumentException($"--enforcement: '{value}' is not default, always or never"),
                 },
                 _ => throw new ArgumentException($"unknown flag {flag}"),

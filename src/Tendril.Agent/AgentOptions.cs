@@ -24,7 +24,7 @@ public sealed record AgentOptions
     public string DevicePrefix { get; init; } = "lxc";
 
     /// <summary>Policy enforcement mode: default (once a rule selects an endpoint), always, never.</summary>
-    public Tendril.Policy.EnforcementMode Enforcement { get; init; } = Tendril.Policy.EnforcementMode.Default;
+    public Tendril.ControlPlane.Policy.EnforcementMode Enforcement { get; init; } = Tendril.ControlPlane.Policy.EnforcementMode.Default;
 
     public string? StateDirectory { get; init; }
 

@@ -5,9 +5,11 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tendril.Agent.Endpoints;
-using Tendril.Agent.Identity;
+using Tendril.Agent.Identities;
 using Tendril.Agent.Namespaces;
 using Tendril.Agent.Policy;
+using Tendril.ControlPlane.Identities;
+using Tendril.ControlPlane.Labels;
 using Tendril.Datapath.Loader;
 using Tendril.Datapath.Maps;
 using Tendril.Interop.Namespaces;
@@ -28,7 +30,7 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
     public NodeDatapath Datapath { get; private set; } = null!;
 
-    public LocalIdentitySource Identities { get; private set; } = null!;
+    public LocalIdentityAllocator Identities { get; private set; } = null!;
 
     public NamespaceRegistry Namespaces { get; private set; } = null!;
 
@@ -48,14 +50,17 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
         Datapath = _nodeThread.Invoke(() => NodeDatapath.Load(new DatapathOptions(Options.ResolvedBpfDirectory)));
         foreach (var address in NodeAddresses(_netlink))
             Datapath.IpCache.Upsert(new IPNetwork(address, 32), 1);                              // the node itself is "host"
-        Identities = new LocalIdentitySource(Options.ResolvedStateDirectory, StateJson);         // labels -> identity, persisted
+        Identities = new LocalIdentityAllocator(Options.ResolvedStateDirectory, StateJson);      // labels -> identity, persisted
         Namespaces = new NamespaceRegistry(Options.ResolvedStateDirectory, StateJson);           // namespaces and their labels
-        Policy = new AgentPolicy(Options.Enforcement, Identities, Datapath,                       // rules -> per-endpoint map entries
+        Policy = new AgentPolicy(Options.Enforcement, Identities, Datapath.IpCache,               // repository, selector cache, resolver
             Options.ResolvedStateDirectory, StateJson);
-        Policy.Restore();
+        int skipped = Policy.Restore();                                                          // the rules of the last run
         Endpoints = new EndpointManager(Options, Datapath, _netlink, _nodeThread, Identities,     // pods: devices, maps, links
             Policy, StateJson);
+        Policy.Changed += Endpoints.OnPolicyChanged;                                             // incremental: affected endpoints only
         int restored = Endpoints.Restore();                                                      // state of the last run, reconciled
+        if (skipped > 0)
+            Log.PoliciesSkipped(logger, skipped);
         Log.Started(logger, Options.NodeName, Options.PodCidr.ToString(), restored);
         return Task.CompletedTask;
     }
@@ -88,13 +93,13 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
         return Namespaces.Ensure(name);
     }
 
-    /// <summary>Cilium's identity-relevant labels of a pod: its own, its namespace, and its namespace's labels.</summary>
-    public static IReadOnlyList<string> IdentityLabels(IReadOnlyDictionary<string, string> podLabels, string ns, IReadOnlyDictionary<string, string> namespaceLabels) =>
-        podLabels.Select(kv => $"k8s:{kv.Key}={kv.Value}")
-            .Append($"k8s:io.kubernetes.pod.namespace={ns}")
-            .Concat(namespaceLabels.Select(kv => $"k8s:io.cilium.k8s.namespace.labels.{kv.Key}={kv.Value}"))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+    /// <summary>Cilium's identity-relevant labels of a pod: its own, its namespace and the namespace's labels, the cluster, the service account.</summary>
+    public static LabelSet IdentityLabels(IReadOnlyDictionary<string, string> podLabels, string ns, IReadOnlyDictionary<string, string> namespaceLabels) =>
+        PodIdentityLabels.For(podLabels, ns, namespaceLabels);
+
+    /// <summary>The labels of an identity as text (<c>k8s:app=web;…</c>): an endpoint's, a CIDR's or a reserved one.</summary>
+    public string? IdentityLabelsOf(uint identity) =>
+        (Identities.Lookup(new NumericIdentity(identity)) ?? Policy.LookupIdentity(new NumericIdentity(identity)))?.Labels.Canonical.TrimEnd(';');
 
     public IReadOnlyDictionary<PolicyMapKey, PolicyMapEntry>? PolicyEntries(ushort id) => Endpoints.ReadPolicy(id);
 
@@ -117,5 +122,8 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
     {
         [LoggerMessage(1, LogLevel.Information, "Tendril agent of node {Node} started: pod CIDR {PodCidr}, {Restored} endpoint(s) restored")]
         public static partial void Started(ILogger logger, string node, string podCidr, int restored);
+
+        [LoggerMessage(2, LogLevel.Warning, "{Skipped} saved policy import(s) no longer parse and were not restored")]
+        public static partial void PoliciesSkipped(ILogger logger, int skipped);
     }
 }

@@ -107,7 +107,7 @@ public sealed class AgentClient : IDisposable
             {
                 // Validation problems list every error: document, field path, reason.
                 var lines = errors.EnumerateArray().Select(e =>
-                    $"  document {e.GetProperty("document")}: {e.GetProperty("path").GetString()}: {e.GetProperty("reason").GetString()}");
+                    $"  document {e.GetProperty("document")}: {e.GetProperty("path").GetString()}{LineOf(e)}: {e.GetProperty("reason").GetString()}");
                 return $"{doc.RootElement.GetProperty("title").GetString()}, nothing was applied:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
             }
             if (doc.RootElement.TryGetProperty("detail", out var detail))
@@ -118,4 +118,7 @@ public sealed class AgentClient : IDisposable
         }
         return $"{(int)response.StatusCode} {response.ReasonPhrase}: {text}";
     }
+
+    private static string LineOf(JsonElement error) =>
+        error.TryGetProperty("line", out var line) && line.ValueKind == JsonValueKind.Number ? $" (line {line.GetInt32()})" : "";
 }

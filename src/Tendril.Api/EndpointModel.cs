@@ -39,6 +39,12 @@ public sealed record EndpointModel
     public bool IngressEnforced { get; init; }
 
     public bool EgressEnforced { get; init; }
+
+    /// <summary>
+    /// The policy revision the endpoint's policy was last resolved at. A change that does not affect the endpoint
+    /// (its rules and what their selectors select stay the same) leaves it, and its policy map, alone.
+    /// </summary>
+    public long PolicyRevision { get; init; }
 }
 
 /// <summary>Cilium's endpoint states that apply here.</summary>

@@ -152,7 +152,8 @@ public sealed class PolicyPrivilegedTests
             """));
 
         Assert.Equal(HttpStatusCode.BadRequest, e.Status);
-        Assert.Contains("document 1: spec.ingress[0].toPorts[0].ports[0].port: 70000 is not a port", e.Message);
+        Assert.Contains("document 1: spec.ingress[0].toPorts[0].ports[0].port", e.Message);
+        Assert.Contains("port 70000 is out of range 0-65535", e.Message);
         Assert.Empty((await node.Client.GetJsonAsync("policies")).GetProperty("rules").EnumerateArray());
         Assert.True(await Traffic.TcpPingAsync(a.Thread, b.Address, 8080, Quick), "the valid first document was not applied either");
     }

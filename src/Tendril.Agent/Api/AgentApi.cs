@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Tendril.Agent.Endpoints;
-using Tendril.Agent.Identity;
+using Tendril.Agent.Policy;
+using Tendril.ControlPlane.Policy.Model;
 using Tendril.Datapath.Loader;
 
 namespace Tendril.Agent.Api;
@@ -40,46 +41,49 @@ internal static class AgentApi
             try
             {
                 var result = runtime.Policy.Import(text);
-                runtime.Endpoints.Regenerate();
                 return Results.Ok(new { revision = result.Revision, rules = result.Rules, notEnforced = result.NotEnforced });
             }
-            catch (Tendril.Policy.PolicyValidationException e)
+            catch (PolicyImportException e)
             {
                 return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "invalid policy",
-                    extensions: new Dictionary<string, object?> { ["errors"] = e.Errors.Select(x => new { document = x.Document, path = x.Path, reason = x.Reason }).ToList() });
+                    extensions: new Dictionary<string, object?> { ["errors"] = e.Errors.Select(x => new { document = x.DocumentIndex, path = x.Path, reason = x.Reason, line = x.Line }).ToList() });
             }
         });
-        v1.MapGet("/policies", () => Results.Ok(new
+        v1.MapGet("/policies", () =>
         {
-            revision = runtime.Policy.Engine.Revision,
-            rules = runtime.Policy.Engine.Rules.Select(r => new
+            var snapshot = runtime.Policy.Snapshot;
+            return Results.Ok(new
             {
-                policy = r.Origin.ToString(),
-                description = r.Description,
-                endpointSelector = r.Subject.ToString(),
-                ingress = r.Ingress.Count,
-                ingressDeny = r.IngressDeny.Count,
-                egress = r.Egress.Count,
-                egressDeny = r.EgressDeny.Count,
-                notEnforced = r.UnenforcedL7,
-            }),
-        }));
+                revision = snapshot.Revision,
+                rules = snapshot.Rules.Select(r => new
+                {
+                    policy = r.Origin.Namespace is null ? $"{r.Origin.Kind}/{r.Origin.Name}" : $"{r.Origin.Kind}/{r.Origin.Namespace}/{r.Origin.Name}",
+                    description = r.Description,
+                    endpointSelector = r.EndpointSelector.Key,
+                    ingress = r.Ingress.Length,
+                    ingressDeny = r.IngressDeny.Length,
+                    egress = r.Egress.Length,
+                    egressDeny = r.EgressDeny.Length,
+                    notEnforced = r.NotEnforced,
+                }),
+            });
+        });
         v1.MapDelete("/policies/{kind}/{ns}/{name}", (string kind, string ns, string name) =>
         {
-            bool deleted = runtime.Policy.Delete(new Tendril.Policy.PolicyOrigin(kind, ns == "-" ? null : ns, name));
-            if (!deleted)
+            if (!Enum.TryParse<PolicyKind>(kind, out var policyKind))
+                return Results.Problem($"unknown policy kind {kind}: use {string.Join(", ", Enum.GetNames<PolicyKind>())}", statusCode: StatusCodes.Status400BadRequest, title: "invalid request");
+            var origin = new RuleOrigin(policyKind, policyKind == PolicyKind.CiliumClusterwideNetworkPolicy || ns == "-" ? null : ns, name);
+            if (!runtime.Policy.Delete(origin))
                 return NotFound($"no policy {kind}/{ns}/{name}");
-            runtime.Endpoints.Regenerate();
-            return Results.Ok(new { revision = runtime.Policy.Engine.Revision });
+            return Results.Ok(new { revision = runtime.Policy.Snapshot.Revision });
         });
-        v1.MapGet("/policies/selectors", () => Results.Ok(runtime.Policy.Engine.Selectors(runtime.Policy.KnownIdentities())
-            .Select(s => new { selector = s.Selector, identities = s.Identities })));
+        v1.MapGet("/policies/selectors", () => Results.Ok(runtime.Policy.Selections().Select(s => new { selector = s.Selector, identities = s.Identities })));
 
         v1.MapGet("/namespaces", () => Results.Ok(runtime.Namespaces.List().Select(n => new { name = n.Key, labels = n.Value })));
         v1.MapPut("/namespaces/{name}", (string name, Dictionary<string, string?>? labels) => Guard(() =>
             Results.Ok(new { name, labels = runtime.LabelNamespace(name, labels ?? new Dictionary<string, string?>()) })));
 
-        v1.MapGet("/identities", () => Results.Ok(runtime.Identities.List().Select(i => new { id = i.Id, labels = i.Labels.TrimEnd(';').Split(';'), endpoints = i.Users })));
+        v1.MapGet("/identities", () => Results.Ok(runtime.Identities.List().Select(i => new { id = i.Identity.Id.Value, labels = i.Identity.Labels.Select(l => l.ToString()), endpoints = i.Users })));
 
         v1.MapGet("/bpf/endpoints", () => Results.Ok(runtime.Datapath.Endpoints.List().Select(e => new
         {
@@ -92,7 +96,7 @@ internal static class AgentApi
                 verdict = kv.Value.Deny ? "Deny" : "Allow",
                 direction = kv.Key.Egress ? "Egress" : "Ingress",
                 identity = kv.Key.Identity,
-                labels = kv.Key.Identity == 0 ? "ANY" : runtime.Identities.LabelsOf(kv.Key.Identity) ?? Tendril.Policy.PolicyResolver.Reserved.FirstOrDefault(r => r.Id == kv.Key.Identity)?.Labels[0] ?? $"identity {kv.Key.Identity}",
+                labels = kv.Key.Identity == 0 ? "ANY" : runtime.IdentityLabelsOf(kv.Key.Identity) ?? $"identity {kv.Key.Identity}",
                 protocol = kv.Key.Protocol,
                 port = kv.Key.Port,
                 portPrefix = kv.Key.PortPrefixLength,

@@ -3,7 +3,12 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Text.Json;
 using Tendril.Agent.Ipam;
+using Tendril.Agent.Policy;
 using Tendril.Agent.State;
+using Tendril.ControlPlane.Identities;
+using Tendril.ControlPlane.Labels;
+using Tendril.ControlPlane.Policy;
+using Tendril.ControlPlane.PolicyMap;
 using Tendril.Datapath.Devices;
 using Tendril.Datapath.Loader;
 using Tendril.Datapath.Maps;
@@ -14,7 +19,9 @@ namespace Tendril.Agent.Endpoints;
 
 /// <summary>
 /// Creates, deletes, restores and regenerates endpoints: address (IPAM), devices (netlink), identity, datapath maps
-/// and links, and the saved state. Thread-safe: one lock serialises changes.
+/// and links, and the saved state. Policy is incremental: a change of rules or of what selectors select
+/// (<see cref="OnPolicyChanged"/>) resolves only the endpoints it affects, and only changed map entries are written.
+/// Thread-safe: one lock serialises changes; it is re-entered when allocating an identity announces a change.
 /// </summary>
 public sealed class EndpointManager : IDisposable
 {
@@ -23,15 +30,16 @@ public sealed class EndpointManager : IDisposable
     private readonly NodeDatapath _datapath;
     private readonly IRtNetlink _node;
     private readonly NetNsThread _nodeThread;
-    private readonly IIdentitySource _identities;
-    private readonly IEndpointPolicySource _policy;
+    private readonly IIdentityAllocator _identities;
+    private readonly AgentPolicy _policy;
     private readonly HostScopeIpam _ipam;
     private readonly StateFile<List<EndpointModel>> _state;
     private readonly Dictionary<ushort, EndpointModel> _endpoints = new();
     private readonly Dictionary<ushort, EndpointPolicyMap> _policyMaps = new();
+    private bool _restored;
 
     public EndpointManager(AgentOptions options, NodeDatapath datapath, IRtNetlink node, NetNsThread nodeThread,
-        IIdentitySource identities, IEndpointPolicySource policy, JsonSerializerOptions json)
+        IIdentityAllocator identities, AgentPolicy policy, JsonSerializerOptions json)
     {
         _options = options;
         _datapath = datapath;
@@ -68,8 +76,8 @@ public sealed class EndpointManager : IDisposable
                 if (_node.Links.Find(saved.HostDevice) is null)
                     continue; // the pod went away while the agent was down
                 _ipam.Reserve(IPAddress.Parse(saved.Ipv4));
-                uint identity = _identities.Acquire(saved.IdentityLabels);
-                var endpoint = saved with { Identity = identity, State = EndpointState.Ready };
+                var identity = _identities.Allocate(LabelSet.Parse(saved.IdentityLabels));
+                var endpoint = saved with { Identity = identity.Id.Value, State = EndpointState.Ready };
                 _datapath.Endpoints.Upsert(RecordOf(endpoint));
                 _policyMaps[endpoint.Id] = _datapath.Policies.Open(endpoint.Id);
                 _datapath.AttachEndpoint(endpoint.Id, endpoint.HostIfindex, _nodeThread);
@@ -77,12 +85,13 @@ public sealed class EndpointManager : IDisposable
             }
             foreach (var id in _endpoints.Keys.ToList())
                 RegenerateLocked(id);
+            _restored = true;
             Save();
             return _endpoints.Count;
         }
     }
 
-    public EndpointModel Create(EndpointCreateRequest request, IReadOnlyList<string> identityLabels)
+    public EndpointModel Create(EndpointCreateRequest request, LabelSet identityLabels)
     {
         string netns = request.Netns ?? throw new ArgumentException("netns is required: the pod's network namespace file");
         if (!File.Exists(netns))
@@ -94,7 +103,8 @@ public sealed class EndpointManager : IDisposable
             ushort id = NextId();
             var address = _ipam.Allocate();
             string device = $"{_options.DevicePrefix}{id:x8}"[..Math.Min(15, _options.DevicePrefix.Length + 8)];
-            uint identity = _identities.Acquire(identityLabels);
+            // A new identity is announced to the selector cache; endpoints whose rules select it are updated at once.
+            uint identity = _identities.Allocate(identityLabels).Id.Value;
             EndpointNetwork? network = null;
             try
             {
@@ -105,7 +115,7 @@ public sealed class EndpointManager : IDisposable
                     Name = request.Name ?? $"endpoint-{id}",
                     Namespace = request.Namespace ?? "default",
                     Labels = request.Labels ?? new Dictionary<string, string>(),
-                    IdentityLabels = identityLabels,
+                    IdentityLabels = identityLabels.Select(l => l.ToString()).ToList(),
                     Ipv4 = address.ToString(),
                     Identity = identity,
                     NetnsPath = netns,
@@ -118,9 +128,7 @@ public sealed class EndpointManager : IDisposable
                 _datapath.Endpoints.Upsert(RecordOf(endpoint));
                 _policyMaps[id] = _datapath.Policies.Open(id);
                 _endpoints[id] = endpoint;
-                // A new identity may be selected by other endpoints' rules: everyone is recomputed (only changes are written).
-                foreach (var other in _endpoints.Keys.ToList())
-                    RegenerateLocked(other);
+                RegenerateLocked(id);
                 _datapath.AttachEndpoint(id, network.HostIfindex, _nodeThread);
                 Save();
                 return _endpoints[id];
@@ -146,36 +154,44 @@ public sealed class EndpointManager : IDisposable
     }
 
     /// <summary>
-    /// Gives the endpoints <paramref name="which"/> selects the identities of their new label sets, then recomputes
-    /// every endpoint's policy (identities changed, so any selector may now select differently).
+    /// Gives the endpoints <paramref name="which"/> selects the identities of their new label sets and resolves their
+    /// policy again; identities that came or went update, through <see cref="OnPolicyChanged"/>, the endpoints
+    /// whose rules select them.
     /// </summary>
-    public void Relabel(Func<EndpointModel, bool> which, Func<EndpointModel, IReadOnlyList<string>> labels)
+    public void Relabel(Func<EndpointModel, bool> which, Func<EndpointModel, LabelSet> labels)
     {
         lock (_gate)
         {
             foreach (var endpoint in _endpoints.Values.Where(which).ToList())
             {
                 var identityLabels = labels(endpoint);
-                uint identity = _identities.Acquire(identityLabels);
-                _identities.Release(endpoint.Identity);
-                var changed = endpoint with { IdentityLabels = identityLabels, Identity = identity };
+                uint identity = _identities.Allocate(identityLabels).Id.Value;
+                var changed = endpoint with { IdentityLabels = identityLabels.Select(l => l.ToString()).ToList(), Identity = identity };
                 _endpoints[endpoint.Id] = changed;
                 _datapath.Endpoints.Upsert(RecordOf(changed));
+                _identities.Release(new NumericIdentity(endpoint.Identity));
+                RegenerateLocked(endpoint.Id);
             }
-            foreach (var id in _endpoints.Keys.ToList())
-                RegenerateLocked(id);
             Save();
         }
     }
 
-    /// <summary>Recomputes the policy of <paramref name="ids"/> (all when null) and writes only what changed.</summary>
-    public void Regenerate(IEnumerable<ushort>? ids = null)
+    /// <summary>
+    /// Resolves again the endpoints a policy change affects (rules that select them changed, or a selector their
+    /// rules use now selects other identities) and writes only the entries that changed. Called by the policy
+    /// repository after every change; a no-op before <see cref="Restore"/> finished.
+    /// </summary>
+    public void OnPolicyChanged(object? sender, PolicyChange change)
     {
         lock (_gate)
         {
-            foreach (var id in (ids ?? _endpoints.Keys).ToList())
-                RegenerateLocked(id);
-            Save();
+            if (!_restored)
+                return;
+            var affected = _policy.Affected(change, _endpoints.Values.Select(InfoOf));
+            foreach (var endpoint in affected)
+                RegenerateLocked((ushort)endpoint.Id);
+            if (affected.Length > 0)
+                Save();
         }
     }
 
@@ -196,9 +212,13 @@ public sealed class EndpointManager : IDisposable
     {
         if (!_endpoints.TryGetValue(id, out var endpoint))
             return;
-        var policy = _policy.Compute(endpoint);
-        _policyMaps[id].Sync(policy.Entries);
-        _endpoints[id] = endpoint with { State = EndpointState.Ready, IngressEnforced = policy.IngressEnforced, EgressEnforced = policy.EgressEnforced };
+        var policy = _policy.Resolve(InfoOf(endpoint));
+        var state = policy.MapState;
+        _policyMaps[id].Sync(state.Entries.ToDictionary(e => KeyOf(e.Key), e => new PolicyMapEntry(e.Value.Deny, e.Value.ProxyPort)));
+        _endpoints[id] = endpoint with
+        {
+            State = EndpointState.Ready, IngressEnforced = state.IngressEnforced, EgressEnforced = state.EgressEnforced, PolicyRevision = policy.Revision,
+        };
     }
 
     private void RemoveLocked(ushort id, string device, IPAddress address, uint identity, bool devicesCreated)
@@ -212,8 +232,8 @@ public sealed class EndpointManager : IDisposable
         if (devicesCreated)
             EndpointDevices.Delete(_node, device);
         _ipam.Release(address);
-        _identities.Release(identity);
         _endpoints.Remove(id);
+        _identities.Release(new NumericIdentity(identity));   // the last user gone: rules stop selecting it
     }
 
     private ushort NextId()
@@ -227,6 +247,11 @@ public sealed class EndpointManager : IDisposable
     }
 
     private void Save() => _state.Save(_endpoints.Values.OrderBy(e => e.Id).ToList());
+
+    private static EndpointInfo InfoOf(EndpointModel e) => new(e.Id, new NumericIdentity(e.Identity), LabelSet.Parse(e.IdentityLabels));
+
+    private static PolicyMapKey KeyOf(PolicyKey key) =>
+        new(key.Identity, key.Direction == ControlPlane.TrafficDirection.Egress, key.Protocol, key.Port, key.PortPrefixLength);
 
     private static EndpointRecord RecordOf(EndpointModel e) => new(e.Id, e.HostIfindex, e.Identity, IPAddress.Parse(e.Ipv4),
         PhysicalAddress.Parse(e.Mac), PhysicalAddress.Parse(e.HostMac));

@@ -8,6 +8,7 @@ using Tendril.Agent.Endpoints;
 using Tendril.Agent.Identities;
 using Tendril.Agent.Namespaces;
 using Tendril.Agent.Policy;
+using Tendril.Agent.State;
 using Tendril.ControlPlane.Identities;
 using Tendril.ControlPlane.Labels;
 using Tendril.Datapath.Loader;
@@ -38,40 +39,43 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
     public EndpointManager Endpoints { get; private set; } = null!;
 
-    internal static JsonSerializerOptions StateJson { get; } = new() { WriteIndented = true };
+    private AgentState? _state;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    internal static JsonSerializerOptions StateJson { get; } = new();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         Options.Validate();
         Directory.CreateDirectory(Options.ResolvedStateDirectory);
+        _state = await AgentState.OpenAsync(Path.Combine(Options.ResolvedStateDirectory, "store"), StateJson, cancellationToken); // embedded store
         _nodeThread = NetNsThread.Start(Options.NodeNamespacePath ?? "/proc/self/ns/net");
         _netlink = Options.NodeNamespacePath is null ? RtNetlink.Open() : RtNetlink.OpenIn(Options.NodeNamespacePath);
         EnsureGatewayAddress(_netlink);
         Datapath = _nodeThread.Invoke(() => NodeDatapath.Load(new DatapathOptions(Options.ResolvedBpfDirectory)));
         foreach (var address in NodeAddresses(_netlink))
             Datapath.IpCache.Upsert(new IPNetwork(address, 32), 1);                              // the node itself is "host"
-        Identities = new LocalIdentityAllocator(Options.ResolvedStateDirectory, StateJson);      // labels -> identity, persisted
-        Namespaces = new NamespaceRegistry(Options.ResolvedStateDirectory, StateJson);           // namespaces and their labels
+        Identities = new LocalIdentityAllocator(_state);                                         // labels -> identity, persisted
+        Namespaces = new NamespaceRegistry(_state);                                              // namespaces and their labels
         Policy = new AgentPolicy(Options.Enforcement, Identities, Datapath.IpCache,               // repository, selector cache, resolver
-            Options.ResolvedStateDirectory, StateJson);
+            _state);
         int skipped = Policy.Restore();                                                          // the rules of the last run
         Endpoints = new EndpointManager(Options, Datapath, _netlink, _nodeThread, Identities,     // pods: devices, maps, links
-            Policy, StateJson);
+            Policy, _state);
         Policy.Changed += Endpoints.OnPolicyChanged;                                             // incremental: affected endpoints only
         int restored = Endpoints.Restore();                                                      // state of the last run, reconciled
         if (skipped > 0)
             Log.PoliciesSkipped(logger, skipped);
         Log.Started(logger, Options.NodeName, Options.PodCidr.ToString(), restored);
-        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         Endpoints?.Dispose();
         Datapath?.Dispose();
         _netlink?.Dispose();
         _nodeThread?.Dispose();
-        return Task.CompletedTask;
+        if (_state is not null)
+            await _state.DisposeAsync();
     }
 
     /// <summary>Creates an endpoint; its identity comes from its labels and its namespace's labels, as in Cilium.</summary>

@@ -1,7 +1,6 @@
 using Tendril.Api;
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Text.Json;
 using Tendril.Agent.Ipam;
 using Tendril.Agent.Policy;
 using Tendril.Agent.State;
@@ -33,13 +32,13 @@ public sealed class EndpointManager : IDisposable
     private readonly IIdentityAllocator _identities;
     private readonly AgentPolicy _policy;
     private readonly HostScopeIpam _ipam;
-    private readonly StateFile<List<EndpointModel>> _state;
+    private readonly StateDocument<List<EndpointModel>> _state;
     private readonly Dictionary<ushort, EndpointModel> _endpoints = new();
     private readonly Dictionary<ushort, EndpointPolicyMap> _policyMaps = new();
     private bool _restored;
 
     public EndpointManager(AgentOptions options, NodeDatapath datapath, IRtNetlink node, NetNsThread nodeThread,
-        IIdentityAllocator identities, AgentPolicy policy, JsonSerializerOptions json)
+        IIdentityAllocator identities, AgentPolicy policy, AgentState state)
     {
         _options = options;
         _datapath = datapath;
@@ -48,7 +47,7 @@ public sealed class EndpointManager : IDisposable
         _identities = identities;
         _policy = policy;
         _ipam = new HostScopeIpam(options.PodCidr);
-        _state = new StateFile<List<EndpointModel>>(Path.Combine(options.ResolvedStateDirectory, "endpoints.json"), json);
+        _state = state.Document<List<EndpointModel>>("endpoints");
     }
 
     public IReadOnlyList<EndpointModel> List()

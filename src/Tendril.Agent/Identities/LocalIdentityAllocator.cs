@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json;
 using Tendril.Agent.State;
 using Tendril.ControlPlane.Identities;
 using Tendril.ControlPlane.Labels;
@@ -8,7 +7,7 @@ namespace Tendril.Agent.Identities;
 
 /// <summary>
 /// Node-local identity allocation: each distinct label set gets a number from 256 up (Cilium's cluster range), kept
-/// in the state directory so the same labels keep the same number across restarts; numbers are never reused for
+/// in the agent's state so the same labels keep the same number across restarts; numbers are never reused for
 /// other labels within a node's life. Reference-counted: an identity is "known" (in <see cref="All"/>, announced by
 /// <see cref="Changed"/>) while at least one endpoint uses it. Reserved label sets get their fixed numbers.
 /// Thread-safe; <see cref="Changed"/> is raised outside the lock, on the thread that made the change.
@@ -16,13 +15,13 @@ namespace Tendril.Agent.Identities;
 public sealed class LocalIdentityAllocator : IIdentityAllocator
 {
     private readonly object _gate = new();
-    private readonly StateFile<Dictionary<string, uint>> _file;
+    private readonly StateDocument<Dictionary<string, uint>> _file;
     private readonly Dictionary<string, uint> _byLabels;
     private readonly Dictionary<uint, (Identity Identity, int Users)> _inUse = new();
 
-    public LocalIdentityAllocator(string stateDirectory, JsonSerializerOptions json)
+    public LocalIdentityAllocator(AgentState state)
     {
-        _file = new StateFile<Dictionary<string, uint>>(Path.Combine(stateDirectory, "identities.json"), json);
+        _file = state.Document<Dictionary<string, uint>>("identities");
         _byLabels = _file.Load() ?? new Dictionary<string, uint>();
     }
 

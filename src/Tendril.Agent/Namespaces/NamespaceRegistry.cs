@@ -14,12 +14,12 @@ public sealed partial class NamespaceRegistry
     public const string NameLabel = "kubernetes.io/metadata.name";
 
     private readonly object _gate = new();
-    private readonly StateFile<Dictionary<string, Dictionary<string, string>>> _file;
+    private readonly StateDocument<Dictionary<string, Dictionary<string, string>>> _file;
     private readonly Dictionary<string, Dictionary<string, string>> _namespaces;
 
-    public NamespaceRegistry(string stateDirectory, JsonSerializerOptions json)
+    public NamespaceRegistry(AgentState state)
     {
-        _file = new StateFile<Dictionary<string, Dictionary<string, string>>>(Path.Combine(stateDirectory, "namespaces.json"), json);
+        _file = state.Document<Dictionary<string, Dictionary<string, string>>>("namespaces");
         _namespaces = _file.Load() ?? new Dictionary<string, Dictionary<string, string>>();
     }
 

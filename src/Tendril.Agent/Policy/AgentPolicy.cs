@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using System.Text.Json;
 using Tendril.Agent.State;
 using Tendril.ControlPlane.Identities;
 using Tendril.ControlPlane.Labels;
@@ -39,10 +38,10 @@ public sealed class AgentPolicy
     private readonly PolicyRepository _repository;
     private readonly PolicyResolver _resolver;
     private readonly IpCacheMap _ipcache;
-    private readonly StateFile<List<PolicyOperation>> _log;
+    private readonly StateDocument<List<PolicyOperation>> _log;
     private readonly List<PolicyOperation> _operations;
 
-    public AgentPolicy(EnforcementMode mode, IIdentitySource identities, IpCacheMap ipcache, string stateDirectory, JsonSerializerOptions json)
+    public AgentPolicy(EnforcementMode mode, IIdentitySource identities, IpCacheMap ipcache, AgentState state)
     {
         _selectors = new SelectorCache(identities.All);
         _cidrs.Changed += (_, change) => WriteCidrIdentities(change);      // before the selectors see them
@@ -50,7 +49,7 @@ public sealed class AgentPolicy
         _resolver = new PolicyResolver(_repository, _selectors, new PolicyResolverOptions { Mode = mode });
         identities.Changed += (_, change) => _repository.UpdateIdentities(change);
         _ipcache = ipcache;
-        _log = new StateFile<List<PolicyOperation>>(Path.Combine(stateDirectory, "policies.json"), json);
+        _log = state.Document<List<PolicyOperation>>("policies");
         _operations = _log.Load() ?? [];
     }
 

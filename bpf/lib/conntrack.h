@@ -46,25 +46,52 @@ static __always_inline __u64 ct_lifetime(struct parsed_ipv4 *pkt, struct ct_entr
 }
 
 /*
- * Classifies the packet and refreshes the entry it belongs to. A reply refreshes the entry of the
- * connection it answers; expired entries count as absent.
+ * Which way a packet most likely goes, judged from the packet alone, so the first conntrack lookup usually hits:
+ * an ICMP echo reply or a TCP SYN-ACK answers; a bare SYN or an echo request opens; otherwise the side with the
+ * lower port is taken for the server (listening ports sit below Linux's ephemeral range 32768-60999), so a packet
+ * from the lower port is taken for a reply. A wrong guess costs the second lookup the old order always paid for
+ * replies. Measured with BPF_PROG_TEST_RUN on a reply TCP ACK: 163-177 ns per run before, 141-150 ns after
+ * (bench/README.md, which also has the bpf_stats figures of real traffic, where the saving is inside the noise).
  */
-static __always_inline __u8 ct_lookup(struct packet_ctx *p, struct ct_entry **found)
+static __always_inline bool ct_reply_likely(struct parsed_ipv4 *pkt)
+{
+	if (pkt->protocol == IPPROTO_ICMP)
+		return pkt->icmp_type == ICMP_ECHOREPLY;
+	if (pkt->protocol == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN))
+		return pkt->tcp_flags & TCP_ACK;
+	return pkt->sport < pkt->dport;
+}
+
+/* The live entry for the packet's tuple, read as sent (reverse false) or as a reply (reverse true). */
+static __always_inline struct ct_entry *ct_find(struct parsed_ipv4 *pkt, bool reverse, __u64 now)
 {
 	struct ct4_key key;
 	struct ct_entry *entry;
+
+	ct_key_of(pkt, &key, reverse);
+	entry = bpf_map_lookup_elem(ct_map(pkt->protocol), &key);
+	return entry && entry->expires_ns >= now ? entry : 0;
+}
+
+/*
+ * Classifies the packet and refreshes the entry it belongs to. A reply refreshes the entry of the
+ * connection it answers; expired entries count as absent. The datapath only creates an entry when neither
+ * direction has a live one, so at most one of the two is live and the order of the lookups does not change
+ * the answer, only its cost.
+ */
+static __always_inline __u8 ct_lookup(struct packet_ctx *p, struct ct_entry **found)
+{
+	struct ct_entry *entry;
 	__u64 now = bpf_ktime_get_ns();
-	bool reply = false;
+	bool reply = ct_reply_likely(&p->pkt);
 
 	*found = 0;
-	ct_key_of(&p->pkt, &key, false);
-	entry = bpf_map_lookup_elem(ct_map(p->pkt.protocol), &key);
-	if (!entry || entry->expires_ns < now) {
-		ct_key_of(&p->pkt, &key, true);
-		entry = bpf_map_lookup_elem(ct_map(p->pkt.protocol), &key);
-		if (!entry || entry->expires_ns < now)
+	entry = ct_find(&p->pkt, reply, now);
+	if (!entry) {
+		reply = !reply;
+		entry = ct_find(&p->pkt, reply, now);
+		if (!entry)
 			return CT_STATE_NEW;
-		reply = true;
 	}
 	/* A SYN on a closing connection starts a new one. */
 	if (!reply && (entry->flags & CT_F_CLOSING) && (p->pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)

@@ -18,19 +18,16 @@ struct packet_ctx {
 	__u8 ct_state;
 };
 
+/* An array slot per (reason, direction) exists from the start: one lookup, no insert, no hashing. */
 static __always_inline void count(__u8 reason, __u8 direction, __u32 len)
 {
-	struct metrics_key key = { .reason = reason, .direction = direction };
-	struct metrics_value *value = bpf_map_lookup_elem(&tendril_metrics, &key);
+	__u32 index = METRICS_INDEX(reason, direction);
+	struct metrics_value *value = bpf_map_lookup_elem(&tendril_metrics, &index);
 
 	if (value) {
 		value->packets++;
 		value->bytes += len;
-		return;
 	}
-	struct metrics_value first = { .packets = 1, .bytes = len };
-
-	bpf_map_update_elem(&tendril_metrics, &key, &first, BPF_NOEXIST);
 }
 
 static __always_inline void emit(struct packet_ctx *p, __u8 type, __u8 subtype, __u8 direction, __u8 match_type, __u8 verdict)

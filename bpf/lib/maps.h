@@ -74,11 +74,11 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } tendril_events SEC(".maps");
 
-/* Forwarded and dropped packets and bytes, by reason and direction. */
+/* Forwarded and dropped packets and bytes, by reason and direction, at METRICS_INDEX(reason, direction). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct metrics_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, METRICS_MAX_ENTRIES);
+	__type(key, __u32);
 	__type(value, struct metrics_value);
 } tendril_metrics SEC(".maps");
 

@@ -64,12 +64,18 @@ struct flow_event {
 	__u32 ifindex;		/* device the program runs on */
 };
 
-/* Per-CPU counters of tendril_metrics: what the datapath forwarded and dropped, by reason and direction. */
+/* What one slot of tendril_metrics counts: packets forwarded (reason 0) or dropped, by reason and direction. */
 struct metrics_key {
 	__u8 reason;		/* 0 forwarded, else drop reason */
 	__u8 direction;		/* EVENT_DIR_* */
 	__u16 pad;
 };
+
+/* tendril_metrics is a per-CPU array with one slot per (reason, direction): the reason in the high bits and the
+ * direction in the low two, so every possible key has a slot and counting never inserts. */
+#define METRICS_DIRECTION_BITS 2
+#define METRICS_MAX_ENTRIES (256 << METRICS_DIRECTION_BITS)
+#define METRICS_INDEX(reason, direction) (((__u32)(reason) << METRICS_DIRECTION_BITS) | ((direction) & 3))
 
 struct metrics_value {
 	__u64 packets;

@@ -132,6 +132,29 @@ public sealed unsafe partial class Map : IDisposable
         }
     }
 
+    /// <summary>
+    /// How many keys the map holds now, by walking them (one syscall per key; for a scrape, not a hot path). Arrays
+    /// always hold <see cref="MaxEntries"/>. A map changing meanwhile gives an approximate count.
+    /// </summary>
+    public int CountKeys()
+    {
+        if (Type is MapType.Array or MapType.PerCpuArray)
+            return MaxEntries;
+        Span<byte> a = KeySize <= 256 ? stackalloc byte[KeySize] : new byte[KeySize];
+        Span<byte> b = KeySize <= 256 ? stackalloc byte[KeySize] : new byte[KeySize];
+        int count = 0;
+        bool more = NextKey([], a);
+        while (more)
+        {
+            count++;
+            more = NextKey(a, b);
+            var swap = a;
+            a = b;
+            b = swap;
+        }
+        return count;
+    }
+
     /// <summary>A typed view. Key and value sizes must match the map (the per-CPU element size for per-CPU maps).</summary>
     public Map<TKey, TValue> As<TKey, TValue>()
         where TKey : unmanaged

@@ -31,6 +31,25 @@ public sealed class ConntrackPrivilegedTests
     }
 
     [PrivilegedFact]
+    public void PrivilegedLookupOrder_ConnectionOpenedFromTheLowerPort_ClassifiedAsWhenTheGuessIsRight()
+    {
+        // ct_lookup tries the reverse tuple first for a packet from the lower port; here that guess is wrong both ways.
+        using var lxc = new LxcFixture();
+        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
+        Assert.Equal(TcActRedirect, lxc.Run(lxc.FromContainer, PacketBuilder.UdpV4("10.0.1.1", 53, "10.0.1.2", 40000)).Verdict);
+
+        var (again, _, _) = lxc.Run(lxc.FromContainer, PacketBuilder.UdpV4("10.0.1.1", 53, "10.0.1.2", 40000));
+        lxc.SendAs(B);
+        var (reply, _, replyEvents) = lxc.Run(lxc.FromContainer, PacketBuilder.UdpV4("10.0.1.2", 40000, "10.0.1.1", 53));
+
+        Assert.Equal(TcActRedirect, again);
+        Assert.Equal(TcActRedirect, reply);
+        Assert.All(replyEvents, e => Assert.Equal((byte)ConnectionState.Reply, e.CtState));
+        var entry = Assert.Single(lxc.Conntrack.List((ulong)System.Diagnostics.Stopwatch.GetTimestamp()));
+        Assert.Equal((53, 2ul, 1ul, true), (entry.SourcePort, entry.PacketsForward, entry.PacketsReverse, entry.SeenReply));
+    }
+
+    [PrivilegedFact]
     public void PrivilegedEstablished_PolicyTurnsToDeny_NextPacketIsDropped()
     {
         using var lxc = new LxcFixture();

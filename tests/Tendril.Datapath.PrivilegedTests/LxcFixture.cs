@@ -80,8 +80,8 @@ internal sealed class LxcFixture : IDisposable
     /// <summary>Packets counted by tendril_metrics, by (reason, direction), summed over CPUs.</summary>
     public Dictionary<(byte Reason, byte Direction), ulong> Metrics()
     {
-        var map = Collection.GetMap<MetricsKey, MetricsValue>(DatapathObjects.MetricsMap);
-        return map.Keys().ToDictionary(k => (k.Reason, k.Direction), k => map.LookupPerCpu(k).Aggregate(0ul, (sum, v) => sum + v.Packets));
+        var map = new MetricsMap(Collection.GetMap(DatapathObjects.MetricsMap));
+        return map.Read().ToDictionary(c => (c.Reason, c.Direction), c => c.Packets);
     }
 
     public void Dispose()

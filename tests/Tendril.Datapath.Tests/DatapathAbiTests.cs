@@ -18,6 +18,24 @@ public class DatapathAbiTests
         Assert.True(problems.Count == 0, "C#/C layout differences:\n" + string.Join("\n", problems));
     }
 
+    [Fact]
+    public void MetricsKey_EveryReasonAndDirection_HasItsOwnSlotInTheObjectsArray()
+    {
+        var metrics = DatapathObjects.Lxc().Maps[DatapathObjects.MetricsMap];
+        var indices = new HashSet<uint>();
+        for (int reason = 0; reason < 256; reason++)
+        {
+            for (byte direction = 0; direction < 4; direction++)
+            {
+                uint index = new MetricsKey((byte)reason, direction).ToIndex();
+                Assert.True(index < metrics.MaxEntries);
+                Assert.True(indices.Add(index));
+                Assert.Equal(((byte)reason, direction), (MetricsKey.FromIndex(index).Reason, MetricsKey.FromIndex(index).Direction));
+            }
+        }
+        Assert.Equal((Tendril.Ebpf.MapType.PerCpuArray, (uint)MetricsKey.MaxEntries), (metrics.Type, metrics.MaxEntries));
+    }
+
     [Theory]
     [InlineData(0u, (byte)0, (ushort)0, (byte)0, 40u, (ushort)0)]
     [InlineData(1000u, (byte)6, (ushort)0, (byte)0, 48u, (ushort)0)]

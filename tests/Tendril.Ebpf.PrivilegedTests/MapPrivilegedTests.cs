@@ -38,6 +38,20 @@ public sealed class MapPrivilegedTests : IDisposable
     }
 
     [PrivilegedFact]
+    public void PrivilegedCountKeys_HashWithThreeKeys_CountsThreeAndZeroWhenEmptied()
+    {
+        var map = Loaded.GetMap<uint, SelfTestValue>(SelfTestObject.HashMap);
+        foreach (uint key in new uint[] { 3, 30, 300 })
+            map.Update(key, default);
+
+        Assert.Equal(3, map.Raw.CountKeys());
+
+        foreach (uint key in new uint[] { 3, 30, 300 })
+            map.Delete(key);
+        Assert.Equal(0, map.Raw.CountKeys());
+    }
+
+    [PrivilegedFact]
     public void PrivilegedUpdate_NoExistOnPresentKey_ThrowsEexistAndKeepsOldValue()
     {
         var map = Loaded.GetMap<uint, SelfTestValue>(SelfTestObject.HashMap);

@@ -127,13 +127,30 @@ public unsafe struct FlowEvent
     public uint Ifindex;
 }
 
+/// <summary>What one slot of tendril_metrics counts. The map is an array: <see cref="ToIndex"/> finds the slot.</summary>
 [CStruct("metrics_key", "shared/events.h")]
 [StructLayout(LayoutKind.Sequential)]
 public struct MetricsKey
 {
+    /// <summary>METRICS_MAX_ENTRIES in bpf/shared/events.h: a slot for every reason and two-bit direction.</summary>
+    public const int MaxEntries = 256 << DirectionBits;
+
+    // METRICS_DIRECTION_BITS and METRICS_INDEX in bpf/shared/events.h.
+    private const int DirectionBits = 2;
+
     public byte Reason;
     public byte Direction;
     public ushort Pad;
+
+    public MetricsKey(byte reason, byte direction)
+    {
+        Reason = reason;
+        Direction = direction;
+    }
+
+    public readonly uint ToIndex() => ((uint)Reason << DirectionBits) | (Direction & 3u);
+
+    public static MetricsKey FromIndex(uint index) => new((byte)(index >> DirectionBits), (byte)(index & 3));
 }
 
 [CStruct("metrics_value", "shared/events.h")]

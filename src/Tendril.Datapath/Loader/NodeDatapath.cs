@@ -20,6 +20,9 @@ public sealed record DatapathOptions(string PinDirectory)
 /// </summary>
 public sealed class NodeDatapath : IDisposable
 {
+    private static readonly (TcxDirection Direction, string Program)[] EndpointPrograms =
+        [(TcxDirection.Ingress, DatapathObjects.FromContainer), (TcxDirection.Egress, DatapathObjects.ToContainer)];
+
     private readonly Collection _collection;
     private readonly string _linkDirectory;
 
@@ -32,6 +35,7 @@ public sealed class NodeDatapath : IDisposable
         IpCache = new IpCacheMap(collection.GetMap(DatapathObjects.IpCacheMap));
         Policies = new PolicyMaps(collection.GetMap(DatapathObjects.PolicyMap), Path.Combine(options.PinDirectory, "policy"));
         Conntrack = new ConntrackMap(collection.GetMap(DatapathObjects.CtTcpMap), collection.GetMap(DatapathObjects.CtAnyMap));
+        Metrics = new MetricsMap(collection.GetMap(DatapathObjects.MetricsMap));
     }
 
     public DatapathOptions Options { get; }
@@ -48,7 +52,25 @@ public sealed class NodeDatapath : IDisposable
 
     public Map EventsLost => _collection.GetMap(DatapathObjects.EventsLostMap);
 
-    public Map Metrics => _collection.GetMap(DatapathObjects.MetricsMap);
+    public MetricsMap Metrics { get; }
+
+    /// <summary>
+    /// How full each node-wide hash and LPM map is (entries ÷ capacity), for Cilium's map-pressure metric. Walks every
+    /// key: for a scrape, not a hot path.
+    /// </summary>
+    public IReadOnlyList<(string Map, double Pressure)> MapPressure()
+    {
+        var result = new List<(string, double)>();
+        foreach (var (name, map) in _collection.Maps.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            if (map.Type is MapType.Hash or MapType.LruHash or MapType.LpmTrie)
+                result.Add((name, (double)map.CountKeys() / map.MaxEntries));
+        }
+        return result;
+    }
+
+    /// <summary>What the kernel reports about one of this load's programs (<see cref="DatapathObjects.FromContainer"/> …).</summary>
+    public ProgramInfo ProgramInfo(string program) => _collection.GetProgram(program).Info;
 
     /// <summary>Loads the endpoint program, reusing pinned maps (and their contents) from an earlier run.</summary>
     public static NodeDatapath Load(DatapathOptions options)
@@ -58,24 +80,71 @@ public sealed class NodeDatapath : IDisposable
         if (options.TraceEveryPacket)
             spec.SetGlobal<byte>("cfg_trace_every_packet", 1);
         Directory.CreateDirectory(Path.Combine(options.PinDirectory, "policy"));
+        DropIfLayoutChanged(spec.Maps[DatapathObjects.MetricsMap]);
         return new NodeDatapath(spec.Load(), options);
     }
 
     /// <summary>
+    /// Counters are the one pinned state a new layout may discard: tendril_metrics was a per-CPU hash before it became
+    /// an array, and an agent upgraded across that change must not refuse to start. Programs still attached keep
+    /// the old map until their links move to the new programs. Every other map mismatch still fails the load.
+    /// </summary>
+    private static void DropIfLayoutChanged(MapSpec spec)
+    {
+        if (spec.PinPath is null || !File.Exists(spec.PinPath))
+            return;
+        using (var pinned = Map.OpenPinned(spec.PinPath))
+        {
+            if (pinned.Type == spec.Type && pinned.Info.KeySize == spec.KeySize && pinned.Info.ValueSize == spec.ValueSize
+                && pinned.Info.MaxEntries == spec.MaxEntries && pinned.Info.Flags == spec.Flags)
+                return;
+        }
+        File.Delete(spec.PinPath);
+    }
+
+    /// <summary>
     /// Attaches the endpoint program to an endpoint's node-side device (tcx ingress and egress), inside the node's
-    /// namespace, and pins both links. Links already pinned for this endpoint (an earlier run) are kept as they are.
+    /// namespace, and pins both links. Links already pinned for this endpoint (an earlier run) are moved to this
+    /// datapath's programs in place (BPF_LINK_UPDATE), so a restarted agent's new programs take over with no moment
+    /// where the device runs no program; a pinned link whose device is gone or was replaced (another ifindex) is
+    /// unpinned and a new link attached.
     /// </summary>
     public void AttachEndpoint(ushort endpointId, int hostIfindex, NetNsThread nodeThread)
     {
         Directory.CreateDirectory(_linkDirectory);
-        foreach (var (direction, program) in new[] { (TcxDirection.Ingress, DatapathObjects.FromContainer), (TcxDirection.Egress, DatapathObjects.ToContainer) })
+        foreach (var (direction, name) in EndpointPrograms)
         {
             string pin = LinkPin(endpointId, direction);
+            var program = _collection.GetProgram(name);
             if (File.Exists(pin))
-                continue;
-            using var link = nodeThread.Invoke(() => Link.AttachTcx(_collection.GetProgram(program), new TcxOptions(hostIfindex, direction)));
+            {
+                using var pinned = Link.OpenPinned(pin);
+                if (pinned.Info().Ifindex == hostIfindex)
+                {
+                    if (pinned.ProgramId != program.Info.Id)
+                        pinned.Update(program);
+                    continue;
+                }
+                pinned.Unpin();
+            }
+            using var link = nodeThread.Invoke(() => Link.AttachTcx(program, new TcxOptions(hostIfindex, direction)));
             link.Pin(pin);
         }
+    }
+
+    /// <summary>What the kernel reports about the endpoint's pinned links (ingress, then egress); absent pins are left out.</summary>
+    public IReadOnlyList<LinkInfo> EndpointLinks(ushort endpointId)
+    {
+        var links = new List<LinkInfo>();
+        foreach (var (direction, _) in EndpointPrograms)
+        {
+            string pin = LinkPin(endpointId, direction);
+            if (!File.Exists(pin))
+                continue;
+            using var link = Link.OpenPinned(pin);
+            links.Add(link.Info());
+        }
+        return links;
     }
 
     /// <summary>Whether the endpoint's links are pinned (its device may still be gone; the kernel then detached them).</summary>

@@ -10,7 +10,7 @@ namespace Tendril.Ebpf.Internal;
 /// </summary>
 internal static unsafe class BpfSyscall
 {
-    internal const int BPF_MAP_CREATE = 0, BPF_PROG_LOAD = 5, BPF_PROG_QUERY = 16, BPF_LINK_CREATE = 28;
+    internal const int BPF_MAP_CREATE = 0, BPF_PROG_LOAD = 5, BPF_PROG_QUERY = 16, BPF_LINK_CREATE = 28, BPF_LINK_UPDATE = 29;
 
     internal const uint BPF_F_REPLACE = 1u << 2, BPF_F_BEFORE = 1u << 3, BPF_F_AFTER = 1u << 4,
         BPF_F_ID = 1u << 5, BPF_F_LINK = 1u << 13;
@@ -24,6 +24,15 @@ internal static unsafe class BpfSyscall
         [FieldOffset(12)] public uint flags;
         [FieldOffset(16)] public uint relative;
         [FieldOffset(24)] public ulong expected_revision;
+    }
+
+    [StructLayout(LayoutKind.Explicit, Size = 16)]
+    internal struct LinkUpdateAttr
+    {
+        [FieldOffset(0)] public uint link_fd;
+        [FieldOffset(4)] public uint new_prog_fd;
+        [FieldOffset(8)] public uint flags;
+        [FieldOffset(12)] public uint old_prog_fd;
     }
 
     [StructLayout(LayoutKind.Explicit, Size = 64)]

@@ -7,10 +7,12 @@ namespace Tendril.Ebpf.Links;
 internal sealed class FdLink : ILink
 {
     private const int BPF_LINK_DETACH = 34;
+    private const int ENOLINK = 67;
 
     private readonly SafeFd _fd;
     private readonly string _description;
     private readonly BpfFsPin _pin;
+    private uint _programId;
 
     internal FdLink(SafeFd fd, string description, string? pinPath = null)
     {
@@ -20,14 +22,14 @@ internal sealed class FdLink : ILink
         var info = ObjectInfo.Link(fd.Fd);
         Type = info.Type;
         Id = info.Id;
-        ProgramId = info.ProgramId;
+        _programId = info.ProgramId;
     }
 
     public LinkType Type { get; }
 
     public uint Id { get; }
 
-    public uint ProgramId { get; }
+    public uint ProgramId => Volatile.Read(ref _programId);
 
     public string? PinPath => _pin.Path;
 
@@ -36,6 +38,22 @@ internal sealed class FdLink : ILink
     public void Pin(string path) => _pin.Pin(_fd, path, _description);
 
     public void Unpin() => _pin.Unpin();
+
+    public void Update(Program newProgram, Program? expectedProgram = null)
+    {
+        ArgumentNullException.ThrowIfNull(newProgram);
+        var attr = new BpfSyscall.LinkUpdateAttr
+        {
+            link_fd = (uint)_fd.Fd,
+            new_prog_fd = (uint)newProgram.Handle.Fd,
+            flags = expectedProgram is null ? 0 : BpfSyscall.BPF_F_REPLACE,
+            old_prog_fd = expectedProgram is null ? 0 : (uint)expectedProgram.Handle.Fd,
+        };
+        int rc = BpfSyscall.Call(BpfSyscall.BPF_LINK_UPDATE, ref attr);
+        if (rc < 0)
+            throw UpdateError(rc, newProgram, expectedProgram);
+        Volatile.Write(ref _programId, newProgram.Info.Id);
+    }
 
     public void Detach()
     {
@@ -46,6 +64,33 @@ internal sealed class FdLink : ILink
     public LinkInfo Info() => ObjectInfo.Link(_fd.Fd);
 
     public void Dispose() => _fd.Dispose();
+
+    private LinuxException UpdateError(int rc, Program newProgram, Program? expectedProgram)
+    {
+        string operation = $"update {_description} (link {Id}) to program {newProgram.Name} (id {newProgram.Info.Id})";
+        string? hint = -rc switch
+        {
+            ErrnoNames.EPERM when expectedProgram is not null =>
+                $"the link no longer runs the expected program {expectedProgram.Name} (id {expectedProgram.Info.Id}) but program id {CurrentProgramId()}; nothing changed",
+            ErrnoNames.EINVAL => $"the new program must be of the link's program type and attach type (it is {newProgram.Type})",
+            ENOLINK => "the link is detached (its device or cgroup is gone); attach a new one",
+            ErrnoNames.EOPNOTSUPP => $"{Type} links cannot change their program",
+            _ => null,
+        };
+        return LinuxException.FromNegative(operation, rc, hint);
+    }
+
+    private string CurrentProgramId()
+    {
+        try
+        {
+            return ObjectInfo.Link(_fd.Fd).ProgramId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (LinuxException)
+        {
+            return "unknown";
+        }
+    }
 
     public override string ToString() => $"{_description} (link {Id}, program {ProgramId})";
 

@@ -43,6 +43,10 @@ internal sealed unsafe class TcLink : ILink
 
     public LinkInfo Info() => new(0, LinkType.Unspecified, ProgramId, _options.Ifindex, null, null);
 
+    public void Update(Program newProgram, Program? expectedProgram = null) =>
+        throw new NotSupportedException($"a legacy tc filter on {_options.DeviceName ?? "ifindex " + _options.Ifindex} is not a BPF link and cannot be " +
+            "updated in place; attach with tcx (Linux 6.6+) for atomic program updates");
+
     public void Detach()
     {
         if (_detached)

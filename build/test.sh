@@ -20,6 +20,10 @@ leftovers() {
 before="$(leftovers)"
 
 dotnet build Tendril.slnx -c Release -warnaserror -nologo -clp:ErrorsOnly
+# The Hubble client in another gRPC stack that a test runs against the agent.
+if command -v npm >/dev/null && [[ ! -d tests/node-hubble-client/node_modules ]]; then
+  (cd tests/node-hubble-client && npm install --no-audit --no-fund --loglevel=error)
+fi
 
 status=0
 # The test projects are the solution's projects under tests/ that reference the test SDK.

@@ -9,6 +9,9 @@ public static class AgentCommandLine
         usage: tendril-agent [--node NAME] [--pod-cidr CIDR] [--mtu N] [--netns PATH]
                              [--state-dir DIR] [--socket PATH] [--bpf-dir DIR] [--device-prefix P]
                              [--enforcement default|always|never]
+                             [--prometheus-serve-addr HOST:PORT|""] [--hubble-socket PATH]
+                             [--hubble-listen-address HOST:PORT] [--hubble-event-buffer-capacity N]
+                             [--hubble-metrics-server HOST:PORT|""] [--hubble-metrics flow,drop,...]
         """;
 
     public static AgentOptions Parse(IReadOnlyList<string> args)
@@ -32,6 +35,15 @@ public static class AgentCommandLine
                 "--socket" => options with { SocketPath = value },
                 "--bpf-dir" => options with { BpfDirectory = value },
                 "--device-prefix" => options with { DevicePrefix = value },
+                "--prometheus-serve-addr" => options with { PrometheusServeAddress = value },
+                "--hubble-socket" => options with { HubbleSocketPath = value },
+                "--hubble-listen-address" => options with { HubbleListenAddress = value },
+                "--hubble-event-buffer-capacity" => options with
+                {
+                    HubbleEventBufferCapacity = int.TryParse(value, out int capacity) ? capacity : throw new ArgumentException($"--hubble-event-buffer-capacity: '{value}' is not a number"),
+                },
+                "--hubble-metrics-server" => options with { HubbleMetricsServer = value },
+                "--hubble-metrics" => options with { HubbleMetrics = value },
                 "--enforcement" => options with
                 {
                     Enforcement = Enum.TryParse<Tendril.ControlPlane.Policy.EnforcementMode>(value, ignoreCase: true, out var mode)

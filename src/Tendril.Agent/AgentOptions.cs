@@ -28,6 +28,24 @@ public sealed record AgentOptions
 
     public string? StateDirectory { get; init; }
 
+    /// <summary>Where the agent's Prometheus metrics are served (<c>host:port</c>); null or empty: not served.</summary>
+    public string? PrometheusServeAddress { get; init; } = "127.0.0.1:9962";
+
+    /// <summary>The Hubble API's unix socket.</summary>
+    public string? HubbleSocketPath { get; init; }
+
+    /// <summary>The Hubble API's TCP address (<c>host:port</c>, e.g. 127.0.0.1:4244); null or empty: unix socket only.</summary>
+    public string? HubbleListenAddress { get; init; }
+
+    /// <summary>Flows the observer keeps (2^n − 1).</summary>
+    public int HubbleEventBufferCapacity { get; init; } = 4095;
+
+    /// <summary>Where flow metrics are served (<c>host:port</c>); null or empty: not served.</summary>
+    public string? HubbleMetricsServer { get; init; } = "127.0.0.1:9965";
+
+    /// <summary>The flow metrics enabled, as Cilium's --hubble-metrics (comma-separated names).</summary>
+    public string HubbleMetrics { get; init; } = "flow,drop,tcp,icmp,port-distribution,policy";
+
     public string? SocketPath { get; init; }
 
     public string? BpfDirectory { get; init; }
@@ -35,6 +53,10 @@ public sealed record AgentOptions
     public string ResolvedStateDirectory => StateDirectory ?? $"/var/lib/tendril/{NodeName}";
 
     public string ResolvedSocketPath => SocketPath ?? "/var/run/tendril/tendril.sock";
+
+    /// <summary>Beside the API socket: /var/run/tendril/hubble.sock by default, else <c>&lt;api socket&gt;-hubble.sock</c>.</summary>
+    public string ResolvedHubbleSocketPath => HubbleSocketPath
+        ?? (SocketPath is null ? "/var/run/tendril/hubble.sock" : Path.ChangeExtension(SocketPath, null) + "-hubble.sock");
 
     public string ResolvedBpfDirectory => BpfDirectory ?? $"/sys/fs/bpf/tendril/{NodeName}";
 
@@ -50,6 +72,13 @@ public sealed record AgentOptions
             throw new ArgumentException($"pod CIDR {PodCidr} must be an IPv4 prefix of /30 or larger");
         if (Mtu is < 576 or > 9000)
             throw new ArgumentException($"MTU {Mtu} must be between 576 and 9000");
+        foreach (var (flag, address) in new[] { ("--prometheus-serve-addr", PrometheusServeAddress), ("--hubble-listen-address", HubbleListenAddress), ("--hubble-metrics-server", HubbleMetricsServer) })
+        {
+            if (!string.IsNullOrEmpty(address) && !IPEndPoint.TryParse(address, out _))
+                throw new ArgumentException($"{flag}: '{address}' is not host:port (e.g. 127.0.0.1:9962)");
+        }
+        if (HubbleEventBufferCapacity < 1 || ((HubbleEventBufferCapacity + 1) & HubbleEventBufferCapacity) != 0)
+            throw new ArgumentException($"--hubble-event-buffer-capacity: {HubbleEventBufferCapacity} must be 2^n - 1 (e.g. 4095)");
         if (DevicePrefix.Length is 0 or > 7)
             throw new ArgumentException($"device prefix '{DevicePrefix}' must be 1 to 7 characters (device names end with 8 hex digits)");
     }

@@ -29,6 +29,8 @@ internal static class Program
         root.Subcommands.Add(PolicyCommand.Create());    // policy import|get|delete|selectors
         root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct
         root.Subcommands.Add(PodCommand.Create());       // pod run|exec|delete|list
+        root.Subcommands.Add(ObserveCommand.Create());   // flows from the Hubble API, hubble observe's flags
+        root.Subcommands.Add(HubbleCommand.Create());    // hubble status|list nodes|list namespaces
         root.Subcommands.Add(DemoCommand.Create());      // the Star Wars demo on embedded defaults
         return root;
     }

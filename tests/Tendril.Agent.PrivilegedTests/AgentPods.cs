@@ -25,7 +25,7 @@ internal sealed class AgentPods : IAsyncDisposable
 
     public List<Pod> Pods { get; } = new();
 
-    public static async Task<AgentPods> StartAsync()
+    public static async Task<AgentPods> StartAsync(IReadOnlyList<string>? agentArgs = null)
     {
         var pods = new AgentPods();
         try
@@ -34,7 +34,7 @@ internal sealed class AgentPods : IAsyncDisposable
             pods._namespaces.Add(pods.NodeName);
             NetworkNamespaces.Create(pods.NodeName);
             pods.Node = NetNsThread.StartNamed(pods.NodeName);
-            pods.Agent = await AgentProcess.StartAsync(NetworkNamespaces.PathOf(pods.NodeName));
+            pods.Agent = await AgentProcess.StartAsync(NetworkNamespaces.PathOf(pods.NodeName), extraArgs: agentArgs);
             pods.Client = pods.Agent.Client();
             return pods;
         }

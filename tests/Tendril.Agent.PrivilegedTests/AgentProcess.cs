@@ -15,16 +15,25 @@ internal sealed class AgentProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private AgentProcess(string nodeNamespacePath, string podCidr)
+    private AgentProcess(string nodeNamespacePath, string podCidr, IReadOnlyList<string> extraArgs)
     {
         string name = TestNames.Unique("ag");
+        NodeName = name;
         Socket = Path.Combine(Path.GetTempPath(), name + ".sock");
+        HubbleSocket = Path.Combine(Path.GetTempPath(), name + "-hubble.sock");
         StateDirectory = Path.Combine(Path.GetTempPath(), name + "-state");
         BpfDirectory = Path.Combine("/sys/fs/bpf", name);
-        _args = ["--node", name, "--netns", nodeNamespacePath, "--pod-cidr", podCidr, "--socket", Socket, "--state-dir", StateDirectory, "--bpf-dir", BpfDirectory];
+        // Metrics are off unless a test asks for them on a port of its own: agents of parallel tests share the machine.
+        _args = ["--node", name, "--netns", nodeNamespacePath, "--pod-cidr", podCidr, "--socket", Socket, "--state-dir", StateDirectory,
+            "--bpf-dir", BpfDirectory, "--hubble-socket", HubbleSocket, "--prometheus-serve-addr", "", "--hubble-metrics-server", "", .. extraArgs];
     }
 
+    public string NodeName { get; }
+
     public string Socket { get; }
+
+    /// <summary>The Hubble API's unix socket.</summary>
+    public string HubbleSocket { get; }
 
     public string StateDirectory { get; }
 
@@ -41,9 +50,9 @@ internal sealed class AgentProcess : IAsyncDisposable
 
     public AgentClient Client() => new(Socket);
 
-    public static async Task<AgentProcess> StartAsync(string nodeNamespacePath, string podCidr = "10.210.0.0/24")
+    public static async Task<AgentProcess> StartAsync(string nodeNamespacePath, string podCidr = "10.210.0.0/24", IReadOnlyList<string>? extraArgs = null)
     {
-        var agent = new AgentProcess(nodeNamespacePath, podCidr);
+        var agent = new AgentProcess(nodeNamespacePath, podCidr, extraArgs ?? []);
         try
         {
             await agent.StartAgainAsync();
@@ -101,6 +110,7 @@ internal sealed class AgentProcess : IAsyncDisposable
         Kill();
         _process?.Dispose();
         File.Delete(Socket);
+        File.Delete(HubbleSocket);
         if (Directory.Exists(StateDirectory))
             Directory.Delete(StateDirectory, recursive: true);
         if (Directory.Exists(BpfDirectory))

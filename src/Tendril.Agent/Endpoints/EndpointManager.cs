@@ -2,6 +2,7 @@ using Tendril.Api;
 using System.Net;
 using System.Net.NetworkInformation;
 using Tendril.Agent.Ipam;
+using Tendril.Agent.Metrics;
 using Tendril.Agent.Policy;
 using Tendril.Agent.State;
 using Tendril.ControlPlane.Identities;
@@ -36,6 +37,14 @@ public sealed class EndpointManager : IDisposable
     private readonly Dictionary<ushort, EndpointModel> _endpoints = new();
     private readonly Dictionary<ushort, EndpointPolicyMap> _policyMaps = new();
     private bool _restored;
+
+    private long _version;
+
+    /// <summary>Moves whenever an endpoint is added, removed or changed (readers rebuild their views when it does).</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Policy regenerations of endpoints, by outcome.</summary>
+    public OutcomeCounter Regenerations { get; } = new();
 
     public EndpointManager(AgentOptions options, NodeDatapath datapath, IRtNetlink node, NetNsThread nodeThread,
         IIdentityAllocator identities, AgentPolicy policy, AgentState state)
@@ -201,6 +210,13 @@ public sealed class EndpointManager : IDisposable
             return _policyMaps.TryGetValue(id, out var map) ? map.Read() : null;
     }
 
+    /// <summary>How full each endpoint's policy map is (entries ÷ capacity), named as Cilium names them.</summary>
+    public IReadOnlyList<(string Map, double Pressure)> PolicyMapPressure()
+    {
+        lock (_gate)
+            return _policyMaps.Select(m => ($"tendril_policy_{m.Key:D5}", (double)m.Value.Raw.CountKeys() / m.Value.Raw.MaxEntries)).ToList();
+    }
+
     public void Dispose()
     {
         foreach (var map in _policyMaps.Values)
@@ -213,7 +229,16 @@ public sealed class EndpointManager : IDisposable
             return;
         var policy = _policy.Resolve(InfoOf(endpoint));
         var state = policy.MapState;
-        _policyMaps[id].Sync(state.Entries.ToDictionary(e => KeyOf(e.Key), e => new PolicyMapEntry(e.Value.Deny, e.Value.ProxyPort)));
+        try
+        {
+            _policyMaps[id].Sync(state.Entries.ToDictionary(e => KeyOf(e.Key), e => new PolicyMapEntry(e.Value.Deny, e.Value.ProxyPort)));
+        }
+        catch
+        {
+            Regenerations.Failure();
+            throw;
+        }
+        Regenerations.Success();
         _endpoints[id] = endpoint with
         {
             State = EndpointState.Ready, IngressEnforced = state.IngressEnforced, EgressEnforced = state.EgressEnforced, PolicyRevision = policy.Revision,
@@ -245,7 +270,11 @@ public sealed class EndpointManager : IDisposable
         throw new InvalidOperationException("no free endpoint ID");
     }
 
-    private void Save() => _state.Save(_endpoints.Values.OrderBy(e => e.Id).ToList());
+    private void Save()
+    {
+        _state.Save(_endpoints.Values.OrderBy(e => e.Id).ToList());
+        Interlocked.Increment(ref _version);
+    }
 
     private static EndpointInfo InfoOf(EndpointModel e) => new(e.Id, new NumericIdentity(e.Identity), LabelSet.Parse(e.IdentityLabels));
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using Tendril.Agent.Metrics;
 using Tendril.Agent.State;
 using Tendril.ControlPlane.Identities;
 using Tendril.ControlPlane.Labels;
@@ -62,6 +63,12 @@ public sealed class AgentPolicy
 
     public PolicySnapshot Snapshot => _repository.Snapshot;
 
+    /// <summary>Imports and deletions through the API, by outcome (an invalid import is a failure).</summary>
+    public OutcomeCounter Changes { get; } = new();
+
+    /// <summary>How many CIDR identities the rules need now.</summary>
+    public int CidrIdentityCount => _cidrs.All.Count;
+
     /// <summary>Every selector in use and the identities it selects now.</summary>
     public IReadOnlyList<(string Selector, IReadOnlyList<uint> Identities)> Selections() =>
         _selectors.Selectors.OrderBy(s => s.Key, StringComparer.Ordinal)
@@ -107,12 +114,16 @@ public sealed class AgentPolicy
     {
         var parsed = PolicyDocumentParser.Parse(text);
         if (!parsed.Succeeded)
+        {
+            Changes.Failure();
             throw new PolicyImportException(parsed.Errors);
+        }
         lock (_gate)
         {
             _operations.Add(new PolicyOperation("import", text, null, null, null));
             _log.Save(_operations);
             var change = _repository.Apply(parsed);
+            Changes.Success();
             return new ImportResult(change.Revision, parsed.Rules.Count(), parsed.NotEnforced.ToList());
         }
     }
@@ -127,6 +138,7 @@ public sealed class AgentPolicy
             _operations.Add(new PolicyOperation("delete", null, origin.Kind.ToString(), origin.Namespace, origin.Name));
             _log.Save(_operations);
             _repository.Delete(origin);
+            Changes.Success();
             return true;
         }
     }

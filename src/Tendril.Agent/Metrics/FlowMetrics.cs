@@ -1,4 +1,5 @@
 using Prometheus;
+using Tendril.Hubble.Api;
 using Tendril.Hubble.Api.Flow;
 using Tendril.Hubble.Decoding;
 
@@ -44,22 +45,22 @@ public sealed class FlowMetrics
     public CollectorRegistry Registry { get; }
 
     /// <summary>Sets the lost-event counters from the observer's totals (called before a scrape).</summary>
-    public void SetLost(LostEventSource source, long total) => _lost.WithLabels(source.ToString().ToLowerInvariant()).IncTo(total);
+    public void SetLost(LostEventSource source, long total) => _lost.WithLabels(ProtoEnum.Name(source).ToLowerInvariant()).IncTo(total);
 
     /// <summary>Counts one flow in every enabled family it belongs to.</summary>
     public void Observe(Flow flow)
     {
         var l4 = flow.L4;
-        string protocol = l4?.ProtocolCase.ToString() ?? "";
+        string protocol = ProtocolName(l4);
         string family = flow.IP?.IpVersion == IPVersion.Ipv6 ? "IPv6" : "IPv4";
         int eventType = flow.EventType?.Type ?? 0;
 
-        _flows?.WithLabels(TypeName(eventType), SubtypeName(flow), flow.Verdict.ToString()).Inc();
+        _flows?.WithLabels(TypeName(eventType), SubtypeName(flow), ProtoEnum.Name(flow.Verdict)).Inc();
         if (flow.Verdict == Verdict.Dropped && eventType == 1)
-            _drops?.WithLabels(flow.DropReasonDesc.ToString(), protocol).Inc();
+            _drops?.WithLabels(ProtoEnum.Name(flow.DropReasonDesc), protocol).Inc();
         if (eventType == 5)
         {
-            _policyVerdicts?.WithLabels(flow.TrafficDirection.ToString().ToLowerInvariant(), MatchName(flow.PolicyMatchType),
+            _policyVerdicts?.WithLabels(ProtoEnum.Name(flow.TrafficDirection).ToLowerInvariant(), MatchName(flow.PolicyMatchType),
                 flow.Verdict == Verdict.Dropped ? "dropped" : "forwarded").Inc();
         }
         if (eventType != 4 || flow.Verdict != Verdict.Forwarded)
@@ -86,10 +87,10 @@ public sealed class FlowMetrics
         _ => "Unknown",
     };
 
-    /// <summary>A trace's observation point as Hubble names it (ToEndpoint → to-endpoint); empty for other events.</summary>
+    /// <summary>A trace's observation point as Hubble names it (TO_ENDPOINT → to-endpoint); empty for other events.</summary>
     private static string SubtypeName(Flow flow) =>
         flow.EventType?.Type == 4
-            ? string.Concat(flow.TraceObservationPoint.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()))
+            ? ProtoEnum.Name(flow.TraceObservationPoint).ToLowerInvariant().Replace('_', '-')
             : "";
 
     /// <summary>Hubble's names of the flag combinations it counts.</summary>
@@ -105,6 +106,18 @@ public sealed class FlowMetrics
         5 => "l3-proto",
         6 => "proto-only",
         _ => "none",
+    };
+
+    /// <summary>Hubble's protocol label: the proto's oneof field name (TCP, UDP, ICMPv4, …).</summary>
+    private static string ProtocolName(Layer4? l4) => l4?.ProtocolCase switch
+    {
+        Layer4.ProtocolOneofCase.TCP => "TCP",
+        Layer4.ProtocolOneofCase.UDP => "UDP",
+        Layer4.ProtocolOneofCase.ICMPv4 => "ICMPv4",
+        Layer4.ProtocolOneofCase.ICMPv6 => "ICMPv6",
+        Layer4.ProtocolOneofCase.SCTP => "SCTP",
+        null or Layer4.ProtocolOneofCase.None => "",
+        var other => other.Value.ToString(),
     };
 
     private static uint? DestinationPort(Layer4? l4) => l4?.ProtocolCase switch

@@ -1,3 +1,4 @@
+using Tendril.Hubble.Api;
 using System.Net;
 using Tendril.Hubble.Api.Flow;
 

@@ -1,3 +1,4 @@
+using Tendril.Hubble.Api;
 using System.Globalization;
 using System.Text;
 using Tendril.Hubble.Api.Flow;

@@ -1,3 +1,4 @@
+using Tendril.Hubble.Api;
 using Tendril.Hubble.Api.Flow;
 using Tendril.Hubble.Api.Observer;
 using Tendril.Hubble.Api.Relay;

@@ -2,13 +2,13 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Google.Protobuf.Reflection;
 
-namespace Tendril.Cli.Observe;
+namespace Tendril.Hubble.Api;
 
 /// <summary>
 /// The .proto names of generated enum members (<c>INGRESS</c>, <c>HUBBLE_RING_BUFFER</c>), which is what the hubble
 /// CLI prints and accepts, rather than the C# member names. Thread-safe; names are cached per enum type.
 /// </summary>
-internal static class ProtoEnum
+public static class ProtoEnum
 {
     private static readonly ConcurrentDictionary<Type, (string Name, int Number)[]> Members = new();
 

@@ -23,8 +23,11 @@ public sealed class DemoPrivilegedTests
         Assert.True(demo.ExitCode == 0, output + await stderr);
         Assert.Contains("tiefighter$ curl http://10.220.0.2/v1/request-landing → Ship landed", output);
         Assert.Contains("xwing$ curl http://10.220.0.2/v1/request-landing → no answer", output);
+        Assert.Matches(@"default/xwing:\d+ \(ID:\d+\) -> default/deathstar:80 \(ID:\d+\) Policy denied DROPPED \(TCP Flags: SYN\)", output);
+        Assert.Matches(@"tendril_drop_count_total\{reason=""Policy denied"",direction=""INGRESS""\} [1-9]", output);
         Assert.Contains("Demo complete", output);
         Assert.DoesNotContain("tendril-demo", Tendril.Netlink.Namespaces.NetworkNamespaces.List());
         Assert.False(Directory.Exists("/sys/fs/bpf/tendril/demo"));
+        Assert.False(File.Exists("/var/run/tendril/demo-hubble.sock"));
     }
 }

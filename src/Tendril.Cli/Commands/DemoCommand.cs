@@ -15,6 +15,7 @@ internal static class DemoCommand
 {
     private const string Node = "tendril-demo";
     private const string Socket = "/var/run/tendril/demo.sock";
+    private const string HubbleSocket = "/var/run/tendril/demo-hubble.sock";
     private const string State = "/var/lib/tendril/demo";
     private const string Bpf = "/sys/fs/bpf/tendril/demo";
 
@@ -69,6 +70,7 @@ internal static class DemoCommand
         private readonly List<string> _namespaces = new();
         private readonly List<Process> _processes = new();
         private readonly string _site = Directory.CreateTempSubdirectory("tendril-demo-").FullName;
+        private readonly int _metricsPort = FreeLoopbackPort();
         private Process? _agent;
         private AgentClient? _client;
 
@@ -101,6 +103,12 @@ internal static class DemoCommand
             bool tieLanded = await LandAsync(tiefighter, deathstar, token);
             bool xwingLanded = await LandAsync(xwing, deathstar, token);
 
+            Step("The xwing's denied request, as Hubble sees it: tendril observe --verdict DROPPED --from-pod default/xwing");
+            await ObserveAsync(token);
+
+            Step("The datapath's drop counters (Prometheus: tendril_drop_count_total)");
+            await DropMetricsAsync(token);
+
             Step("Endpoints");
             Table(await _client.ListEndpointsAsync(token));
             bool ok = tieLanded && !xwingLanded;
@@ -108,6 +116,25 @@ internal static class DemoCommand
                 ? "[green]Demo complete:[/] the tiefighter landed and the xwing was denied by policy."
                 : "[red]Demo did not behave as expected.[/]");
             return ok ? 0 : 1;
+        }
+
+        /// <summary>Runs `tendril observe` against the demo agent's Hubble socket; its output goes straight to the console.</summary>
+        private static async Task ObserveAsync(CancellationToken token)
+        {
+            var psi = new ProcessStartInfo("dotnet");
+            foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "tendril.dll"), "observe", "--server", $"unix://{HubbleSocket}",
+                         "--verdict", "DROPPED", "--from-pod", "default/xwing", "--last", "4", "--color", "never" })
+                psi.ArgumentList.Add(arg);
+            using var observe = Process.Start(psi)!;
+            await observe.WaitForExitAsync(token);
+        }
+
+        private async Task DropMetricsAsync(CancellationToken token)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            string text = await http.GetStringAsync($"http://127.0.0.1:{_metricsPort}/metrics", token);
+            foreach (string line in text.Split('\n').Where(l => l.StartsWith("tendril_drop_count_total{", StringComparison.Ordinal)))
+                AnsiConsole.MarkupLine($"  {Markup.Escape(line)}");
         }
 
         private async Task ApplyPolicyAsync(CancellationToken token)
@@ -175,7 +202,8 @@ internal static class DemoCommand
                 Directory.Delete(State, recursive: true);
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "tendril-agent.dll"), "--node", "demo", "--netns", NetworkNamespaces.PathOf(Node),
-                         "--socket", Socket, "--state-dir", State, "--bpf-dir", Bpf, "--pod-cidr", "10.220.0.0/24" })
+                         "--socket", Socket, "--state-dir", State, "--bpf-dir", Bpf, "--pod-cidr", "10.220.0.0/24",
+                         "--hubble-socket", HubbleSocket, "--prometheus-serve-addr", $"127.0.0.1:{_metricsPort}", "--hubble-metrics-server", "" })
                 psi.ArgumentList.Add(arg);
             var agent = Process.Start(psi)!;
             agent.OutputDataReceived += (_, _) => { };
@@ -183,6 +211,14 @@ internal static class DemoCommand
             agent.BeginOutputReadLine();
             agent.BeginErrorReadLine();
             return agent;
+        }
+
+        /// <summary>A free loopback port for the demo agent's metrics, so a real agent's 9962 is left alone.</summary>
+        private static int FreeLoopbackPort()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         private async Task WaitForAgentAsync(CancellationToken token)
@@ -253,6 +289,7 @@ internal static class DemoCommand
             if (Directory.Exists(State))
                 Directory.Delete(State, recursive: true);
             File.Delete(Socket);
+            File.Delete(HubbleSocket);
             Directory.Delete(_site, recursive: true);
             AnsiConsole.MarkupLine("  removed the pods, their namespaces, the agent, its state and its BPF pins");
         }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Tendril.Agent;
 using Tendril.Agent.Api;
+using Tendril.Agent.Metrics;
 using Tendril.Agent.Observability;
 
 AgentOptions options;
@@ -30,7 +31,8 @@ using var loggers = LoggerFactory.Create(Logging);
 var runtime = new AgentRuntime(options, loggers.CreateLogger<AgentRuntime>());
 await runtime.StartAsync(CancellationToken.None);
 
-await using var observability = ObservabilityServer.Build(options, runtime, Logging);     // Hubble gRPC, metrics
+var metrics = new AgentMetrics(runtime);                                                  // read at scrape time
+await using var observability = ObservabilityServer.Build(options, runtime, metrics, Logging); // Hubble gRPC, metrics
 await observability.StartAsync();
 File.SetUnixFileMode(options.ResolvedHubbleSocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
@@ -41,6 +43,7 @@ Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
 File.Delete(socket); // a stale socket of a killed agent
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(socket));
 await using var api = builder.Build();
+api.Use(metrics.TimeApiRequest);                                                          // tendril_agent_api_process_time_seconds
 AgentApi.Map(api, runtime);                                                               // REST API under /v1, unix socket only
 await api.StartAsync();
 File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -213,6 +213,7 @@ public sealed class ObservabilityPrivilegedTests
         Assert.Matches(@"tendril_policy_endpoint_enforcement_status\{enforcement=""ingress""\} 1", agentText);
         Assert.Matches(@"tendril_identity\{type=""cluster_local""\} 3", agentText);
         Assert.Contains("tendril_bpf_map_pressure{map_name=\"tendril_ipcache\"}", agentText);
+        Assert.Contains("tendril_agent_api_process_time_seconds_count{path=\"/v1/policies\",method=\"POST\",return_code=\"200\"} 1", agentText);
         Assert.DoesNotContain("tendril_flows_processed_total", agentText);
         string flowText = await http.GetStringAsync($"http://127.0.0.1:{flowPort}/metrics");
         Assert.Matches(@"tendril_drop_total\{reason=""POLICY_DENIED"",protocol=""TCP""\} [1-9]", flowText);

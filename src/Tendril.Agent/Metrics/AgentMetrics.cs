@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Prometheus;
 using Tendril.Api;
 using Tendril.ControlPlane.Identities;
@@ -49,6 +53,22 @@ public sealed class AgentMetrics
 
     /// <summary>REST API latency by route template, method and status code.</summary>
     public Histogram ApiTime { get; }
+
+    /// <summary>Middleware timing each REST request by its route template (not its path: IDs would explode the labels).</summary>
+    public async Task TimeApiRequest(HttpContext context, RequestDelegate next)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            string route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+            ApiTime.WithLabels(route, context.Request.Method, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture))
+                .Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+    }
 
     private void Refresh()
     {

@@ -24,7 +24,7 @@ namespace Tendril.Agent.Observability;
 /// </summary>
 public static class ObservabilityServer
 {
-    public static WebApplication Build(AgentOptions options, AgentRuntime runtime, Action<ILoggingBuilder> logging)
+    public static WebApplication Build(AgentOptions options, AgentRuntime runtime, AgentMetrics agentMetrics, Action<ILoggingBuilder> logging)
     {
         var hubble = new HubbleOptions
         {
@@ -33,7 +33,6 @@ public static class ObservabilityServer
             ListenAddress = string.IsNullOrEmpty(options.HubbleListenAddress) ? null : options.HubbleListenAddress,
             BufferCapacity = options.HubbleEventBufferCapacity,
         };
-        var agentMetrics = new AgentMetrics(runtime);
         var flowMetrics = new FlowMetrics(options.HubbleMetrics);
         var agentMetricsAt = Endpoint(options.PrometheusServeAddress);
         var flowMetricsAt = Endpoint(options.HubbleMetricsServer);

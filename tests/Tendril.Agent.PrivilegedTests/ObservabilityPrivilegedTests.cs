@@ -179,10 +179,8 @@ public sealed class ObservabilityPrivilegedTests
         Assert.True(Directory.Exists(Path.Combine(clientDirectory, "node_modules")),
             "run `npm install` in tests/node-hubble-client (build/test.sh does) so the @grpc/grpc-js client can run");
 
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = clientDirectory };
-        foreach (var arg in new[] { "client.mjs", Path.Combine(RepositoryRoot(), "src", "Tendril.Hubble.Api", "Protos"), "unix://" + node.Agent.HubbleSocket, "200" })
-            psi.ArgumentList.Add(arg);
-        var (exit, stdout, stderr) = await RunAsync(psi);
+        var (exit, stdout, stderr) = await ChildProcess.RunAsync("node",
+            ["client.mjs", Path.Combine(RepositoryRoot(), "src", "Tendril.Hubble.Api", "Protos"), "unix://" + node.Agent.HubbleSocket, "200"], clientDirectory);
 
         Assert.True(exit == 0, stderr);
         var answer = JsonDocument.Parse(stdout).RootElement;
@@ -246,30 +244,8 @@ public sealed class ObservabilityPrivilegedTests
 
     private static async Task<string> RunCliAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tendril.dll"));
-        foreach (var arg in args)
-            psi.ArgumentList.Add(arg);
-        var (exit, stdout, stderr) = await RunAsync(psi);
+        var (exit, stdout, stderr) = await ChildProcess.RunDotnetAsync("tendril.dll", args);
         Assert.True(exit == 0, $"tendril {string.Join(' ', args)} exited {exit}: {stderr}{stdout}");
         return stdout;
-    }
-
-    internal static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(ProcessStartInfo psi)
-    {
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tendril.Ebpf.Links;
 using Tendril.Tests.Common;
 using Tendril.Tests.Common.SelfTest;
@@ -47,24 +46,7 @@ public sealed class PinnedLinkPrivilegedTests
 
     private static async Task<(int ExitCode, string Output)> RunPeerAsync(params string[] args)
     {
-        string peer = Path.Combine(AppContext.BaseDirectory, "Tendril.Ebpf.TestPeer.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(peer);
-        foreach (var a in args)
-            psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout + await stderr);
+        var (exit, stdout, stderr) = await ChildProcess.RunDotnetAsync("Tendril.Ebpf.TestPeer.dll", args);
+        return (exit, stdout + stderr);
     }
 }

@@ -70,7 +70,12 @@ internal static class DatapathBenchmark
         return rules;
     }
 
-    private static async Task<double> IperfAsync(NodeWithPods.Pod client, NodeWithPods.Pod server, int streams, int seconds)
+    /// <summary>
+    /// One iperf3 TCP run from <paramref name="client"/> to <paramref name="server"/>, in Gbit/s received.
+    /// Cancelling kills both iperf3 processes and throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    internal static async Task<double> IperfAsync(NodeWithPods.Pod client, NodeWithPods.Pod server, int streams, int seconds,
+        CancellationToken cancellationToken = default)
     {
         // iperf3 block-buffers its output into a pipe, so readiness is learnt by the client retrying, not by reading.
         using var iperfServer = Start("nsenter", $"--net={server.NamespacePath}", "iperf3", "-s", "-B", server.Address.ToString(), "-p", "5201");
@@ -81,20 +86,26 @@ internal static class DatapathBenchmark
                 using var iperfClient = Start("nsenter", $"--net={client.NamespacePath}", "iperf3", "-c", server.Address.ToString(), "-p", "5201",
                     "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "-P", streams.ToString(System.Globalization.CultureInfo.InvariantCulture), "-J");
-                string json = await iperfClient.StandardOutput.ReadToEndAsync();
-                await iperfClient.WaitForExitAsync();
+                string json;
+                // Cancelling kills the client, which ends the read; the token is not passed on so both waits see it exit.
+                using (cancellationToken.Register(() => KillQuietly(iperfClient)))
+                {
+                    json = await iperfClient.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                    await iperfClient.WaitForExitAsync(CancellationToken.None);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
                 using var doc = JsonDocument.Parse(json);
                 if (!doc.RootElement.TryGetProperty("error", out var error))
                     return doc.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 1e9;
                 if (attempt >= 50)
                     throw new InvalidOperationException($"iperf3: {error.GetString()}");
-                await Task.Delay(100);
+                await Task.Delay(100, cancellationToken);
             }
         }
         finally
         {
-            iperfServer.Kill(entireProcessTree: true);
-            await iperfServer.WaitForExitAsync();
+            KillQuietly(iperfServer);
+            await iperfServer.WaitForExitAsync(CancellationToken.None);
         }
     }
 
@@ -155,6 +166,18 @@ internal static class DatapathBenchmark
                 n += 1
             print(n / (time.time() - start))
         """;
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
+    }
 
     private static Process Start(string program, params string[] args)
     {

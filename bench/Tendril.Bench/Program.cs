@@ -1,10 +1,10 @@
 using Tendril.Bench;
 using Tendril.Interop;
 
-// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath [--smoke]
-if (args.Length == 0 || args[0] is not ("ebpf" or "datapath"))
+// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath|observer [--smoke]
+if (args.Length == 0 || args[0] is not ("ebpf" or "datapath" or "observer"))
 {
-    Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath [--smoke]");
+    Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath|observer [--smoke]");
     return 2;
 }
 if (!LinuxSystem.IsRoot)
@@ -16,6 +16,9 @@ if (!LinuxSystem.IsRoot)
 if (Console.IsOutputRedirected)
     Spectre.Console.AnsiConsole.Profile.Width = 160;
 bool smoke = args.Contains("--smoke");
-return args[0] == "ebpf"
-    ? EbpfBenchmark.Run(smoke ? EbpfSettings.Smoke : EbpfSettings.Full)
-    : await DatapathBenchmark.RunAsync(smoke);
+return args[0] switch
+{
+    "ebpf" => EbpfBenchmark.Run(smoke ? EbpfSettings.Smoke : EbpfSettings.Full),
+    "datapath" => await DatapathBenchmark.RunAsync(smoke),
+    _ => await ObserverBenchmark.RunAsync(smoke),
+};

@@ -15,6 +15,7 @@
 #include "lib/conntrack.h"
 #include "lib/policy.h"
 #include "lib/arp.h"
+#include "lib/lb_nat.h"
 #include "shared/identity.h"
 
 /* Trace every packet (1) or, as Cilium's monitor aggregation does, only new connections, TCP flag changes and
@@ -78,6 +79,11 @@ static __always_inline int from_container_ipv4(struct __sk_buff *skb, struct end
 	if (!supported_l4(p.pkt.protocol))
 		return drop(&p, DROP_UNKNOWN_L4, EVENT_DIR_EGRESS);
 
+	/* A service frontend becomes one of its backends first: policy and delivery concern the backend (Cilium). */
+	verdict = lb4_translate(skb, &p);
+	if (verdict)
+		return verdict;
+
 	dst = local_endpoint(p.pkt.daddr);
 	if (dst) {
 		p.dst_endpoint = dst->endpoint_id;
@@ -87,6 +93,12 @@ static __always_inline int from_container_ipv4(struct __sk_buff *skb, struct end
 	}
 	p.ct_state = ct_lookup(&p, &entry);
 	trace(&p, entry, TRACE_FROM_ENDPOINT);
+	/* A reply from a service backend (this pod) to a local client leaves with the frontend as its source. */
+	if (p.ct_state == CT_STATE_REPLY) {
+		verdict = lb4_reverse(skb, &p, entry, EVENT_DIR_EGRESS);
+		if (verdict)
+			return verdict;
+	}
 
 	/* Replies of allowed connections pass; everything else meets the sender's egress policy and, for a
 	 * local destination, the receiver's ingress policy. */
@@ -171,6 +183,12 @@ int tendril_to_container(struct __sk_buff *skb)
 	p.src_identity = identity_of(p.pkt.saddr);
 	p.ct_state = ct_lookup(&p, &entry);
 	trace(&p, entry, TRACE_FROM_STACK);
+	/* A reply from a service backend off this pod's veth (the host, another node) reaches the client as the frontend. */
+	if (p.ct_state == CT_STATE_REPLY) {
+		verdict = lb4_reverse(skb, &p, entry, EVENT_DIR_INGRESS);
+		if (verdict)
+			return verdict;
+	}
 	if (p.ct_state != CT_STATE_REPLY) {
 		verdict = enforce(&p, ep->endpoint_id, POLICY_INGRESS, p.src_identity);
 		if (verdict)

@@ -126,6 +126,7 @@ static __always_inline int ct_create(struct packet_ctx *p)
 	entry.bytes_fwd = p->len;
 	entry.tcp_flags_fwd = p->pkt.tcp_flags;
 	entry.src_identity = p->src_identity;
+	entry.rev_nat_index = p->rev_nat_index;
 	if (p->pkt.tcp_flags & (TCP_FIN | TCP_RST))
 		entry.flags |= CT_F_CLOSING;
 	/* The packet that opens a connection is always traced; aggregation counts from it. */

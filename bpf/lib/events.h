@@ -16,6 +16,7 @@ struct packet_ctx {
 	__u32 src_identity;
 	__u32 dst_identity;
 	__u8 ct_state;
+	__u16 rev_nat_index;	/* the service the packet was sent to, 0 if none */
 };
 
 /* An array slot per (reason, direction) exists from the start: one lookup, no insert, no hashing. */

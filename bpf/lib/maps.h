@@ -4,6 +4,7 @@
 #define TENDRIL_LIB_MAPS_H
 
 #include "lib/common.h"
+#include "lib/lb_maps.h"
 #include "shared/conntrack.h"
 #include "shared/endpoint.h"
 #include "shared/events.h"

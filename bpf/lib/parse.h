@@ -34,6 +34,7 @@ struct parsed_ipv4 {
 	__u8 icmp_code;
 	__u16 icmp_id;		/* ICMP echo identifier, host order */
 	__u16 total_len;	/* IP total length, host order */
+	__u16 l4_offset;	/* from the start of the frame to the L4 header */
 };
 
 static __always_inline bool parse_eth(void *data, void *data_end, struct ethhdr **eth)
@@ -72,6 +73,7 @@ static __always_inline bool parse_ipv4(void *data, void *data_end, struct parsed
 	out->icmp_code = 0;
 	out->icmp_id = 0;
 	out->total_len = bpf_ntohs(ip->tot_len);
+	out->l4_offset = sizeof(*eth) + ihl_len;
 
 	/* Only the first fragment carries ports. */
 	if (ip->frag_off & bpf_htons(0x1fff))

@@ -12,8 +12,13 @@ struct ct4_key {
 	__be16 sport;
 	__be16 dport;
 	__u8 protocol;
-	__u8 pad[3];
+	__u8 flags;		/* CT_KEY_F_* */
+	__u8 pad[2];
 };
+
+/* A service entry: the tuple as the client sent it (to the VIP), remembering the backend it was given. The
+ * translated tuple (to the backend) has its own, ordinary entry. */
+#define CT_KEY_F_SERVICE 1
 
 #define CT_F_SEEN_REPLY 1	/* the other side answered */
 #define CT_F_CLOSING 2		/* FIN or RST seen: short lifetime */
@@ -29,6 +34,9 @@ struct ct_entry {
 	__u8 tcp_flags_fwd;	/* TCP flags seen each way, ORed */
 	__u8 tcp_flags_rev;
 	__u64 last_report_ns;	/* last trace event for this connection (event aggregation) */
+	__u32 backend_id;	/* service entries: the backend chosen for the connection */
+	__u16 rev_nat_index;	/* connections to a service (both entries): the service replies are translated back to */
+	__u16 pad;
 };
 
 enum ct_state {

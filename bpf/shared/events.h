@@ -31,6 +31,7 @@ enum drop_reason {
 	DROP_UNKNOWN_L3 = 139,
 	DROP_UNKNOWN_L4 = 142,
 	DROP_CT_MAP_INSERTION_FAILED = 155,
+	DROP_NO_SERVICE = 158,		/* service backend not found */
 	DROP_NO_CONFIG = 165,
 	DROP_POLICY_DENY = 181,
 };

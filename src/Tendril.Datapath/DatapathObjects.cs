@@ -18,6 +18,25 @@ public static class DatapathObjects
     public const string EventsLostMap = "tendril_events_lost";
     public const string MetricsMap = "tendril_metrics";
 
+    public const string SockConnect4 = "tendril_sock4_connect";
+    public const string SockSendmsg4 = "tendril_sock4_sendmsg";
+    public const string SockRecvmsg4 = "tendril_sock4_recvmsg";
+    public const string SockGetpeername4 = "tendril_sock4_getpeername";
+
+    public const string LbServicesMap = "tendril_lb4_services";
+    public const string LbBackendsMap = "tendril_lb4_backends";
+    public const string LbReverseNatMap = "tendril_lb4_reverse_nat";
+    public const string LbReverseSkMap = "tendril_lb4_reverse_sk";
+    public const string LbAffinityMap = "tendril_lb4_affinity";
+    public const string LbMaglevMap = "tendril_lb4_maglev";
+
+    /// <summary>Load-time constants of both objects' load balancer (bpf/lib/lb.h).</summary>
+    public const string MaglevTableSizeGlobal = "cfg_lb_maglev_table_size";
+    public const string LbHashSeedGlobal = "cfg_lb_hash_seed";
+
     /// <summary>The endpoint program object (bpf/lxc.c).</summary>
     public static CollectionSpec Lxc() => CollectionSpec.FromResource(typeof(DatapathObjects).Assembly, "bpf/lxc.o");
+
+    /// <summary>The socket-LB object (bpf/sock.c): cgroup connect4, sendmsg4, recvmsg4 and getpeername4 hooks.</summary>
+    public static CollectionSpec Sock() => CollectionSpec.FromResource(typeof(DatapathObjects).Assembly, "bpf/sock.o");
 }

@@ -31,6 +31,9 @@ internal sealed class LxcFixture : IDisposable
         IpCache = new IpCacheMap(Collection.GetMap(DatapathObjects.IpCacheMap));
         Policies = new PolicyMaps(Collection.GetMap(DatapathObjects.PolicyMap), pinDirectory: null);
         Conntrack = new ConntrackMap(Collection.GetMap(DatapathObjects.CtTcpMap), Collection.GetMap(DatapathObjects.CtAnyMap));
+        LoadBalancer = new LoadBalancerMaps(Collection.GetMap(DatapathObjects.LbServicesMap), Collection.GetMap(DatapathObjects.LbBackendsMap),
+            Collection.GetMap(DatapathObjects.LbReverseNatMap), Collection.GetMap(DatapathObjects.LbAffinityMap),
+            new MaglevTables(Collection.GetMap(DatapathObjects.LbMaglevMap), MaglevTableSize, pinDirectory: null));
         Reader = RingBufferReader.Open(Collection.GetMap(DatapathObjects.EventsMap));
         Endpoints.Upsert(B);
         Endpoints.Upsert(A);
@@ -45,6 +48,11 @@ internal sealed class LxcFixture : IDisposable
     public PolicyMaps Policies { get; }
 
     public ConntrackMap Conntrack { get; }
+
+    /// <summary>The load balancer maps; Maglev tables have the object's default size.</summary>
+    public LoadBalancerMaps LoadBalancer { get; }
+
+    public const uint MaglevTableSize = 16381;
 
     public RingBufferReader Reader { get; }
 

@@ -28,6 +28,7 @@ public enum DropReason : byte
     UnsupportedL3Protocol = 139,
     UnknownL4Protocol = 142,
     CtMapInsertionFailed = 155,
+    NoServiceBackend = 158,
     NoConfiguration = 165,
     PolicyDeny = 181,
 }
@@ -65,4 +66,5 @@ public static class AbiConstants
     public const uint IpCacheStaticPrefix = 32;
     public const uint PolicyStaticPrefix = 40;
     public const byte PolicyDenyFlag = 1;
+    public const byte CtKeyServiceFlag = 1;
 }

@@ -81,7 +81,8 @@ public unsafe struct Ct4Key
     public ushort Sport;
     public ushort Dport;
     public byte Protocol;
-    public fixed byte Pad[3];
+    public byte Flags;
+    public fixed byte Pad[2];
 }
 
 [CStruct("ct_entry", "shared/conntrack.h")]
@@ -98,6 +99,9 @@ public struct CtEntry
     public byte TcpFlagsFwd;
     public byte TcpFlagsRev;
     public ulong LastReportNs;
+    public uint BackendId;
+    public ushort RevNatIndex;
+    public ushort Pad;
 }
 
 [CStruct("flow_event", "shared/events.h")]

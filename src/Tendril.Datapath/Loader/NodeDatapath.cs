@@ -5,12 +5,62 @@ using Tendril.Interop.Namespaces;
 
 namespace Tendril.Datapath.Loader;
 
+/// <summary>The load balancer's defaults, as bpf/lib/lb.h declares them.</summary>
+public static class LoadBalancerDefaults
+{
+    /// <summary>LB_MAGLEV_TABLE_SIZE_DEFAULT: Cilium's default M.</summary>
+    public const uint MaglevTableSize = 16381;
+
+    /// <summary>cfg_lb_hash_seed's initial value.</summary>
+    public const uint HashSeed = 0x7e4d5eed;
+}
+
 /// <summary>Where one node's datapath lives in bpffs, and how it reports.</summary>
 /// <param name="PinDirectory">e.g. /sys/fs/bpf/tendril/node1; maps under maps/, links under links/.</param>
 public sealed record DatapathOptions(string PinDirectory)
 {
     /// <summary>Trace every packet instead of aggregating per connection (costly; for debugging).</summary>
     public bool TraceEveryPacket { get; init; }
+
+    /// <summary>
+    /// M, the entries of every service's Maglev table (Cilium's --bpf-lb-maglev-table-size): a prime, the same on
+    /// every node and for every object loaded from this directory.
+    /// </summary>
+    public uint MaglevTableSize { get; init; } = LoadBalancerDefaults.MaglevTableSize;
+
+    /// <summary>Seed of the flow hash that indexes Maglev tables; the same on every node.</summary>
+    public uint LoadBalancerHashSeed { get; init; } = LoadBalancerDefaults.HashSeed;
+
+    internal string MapDirectory => Path.Combine(PinDirectory, "maps");
+
+    internal string MaglevDirectory => Path.Combine(PinDirectory, "maglev");
+
+    internal string LinkDirectory => Path.Combine(PinDirectory, "links");
+
+    /// <summary>Sets the load balancer's load-time constants of <paramref name="spec"/> (lxc.o or sock.o) and pins its maps.</summary>
+    internal void Configure(CollectionSpec spec)
+    {
+        if (MaglevTableSize < 2 || MaglevTableSize > 131071 || !IsPrime(MaglevTableSize))
+            throw new ArgumentException($"Maglev table size {MaglevTableSize} must be a prime up to 131071 (Cilium's sizes: 251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071)");
+        spec.PinMapsUnder(MapDirectory);
+        spec.SetGlobal(DatapathObjects.MaglevTableSizeGlobal, MaglevTableSize);
+        spec.SetGlobal(DatapathObjects.LbHashSeedGlobal, LoadBalancerHashSeed);
+    }
+
+    internal LoadBalancerMaps CreateLoadBalancerMaps(Collection collection) => new(
+        collection.GetMap(DatapathObjects.LbServicesMap), collection.GetMap(DatapathObjects.LbBackendsMap),
+        collection.GetMap(DatapathObjects.LbReverseNatMap), collection.GetMap(DatapathObjects.LbAffinityMap),
+        new MaglevTables(collection.GetMap(DatapathObjects.LbMaglevMap), MaglevTableSize, MaglevDirectory));
+
+    private static bool IsPrime(uint n)
+    {
+        for (uint d = 2; d * d <= n; d++)
+        {
+            if (n % d == 0)
+                return false;
+        }
+        return true;
+    }
 }
 
 /// <summary>
@@ -30,12 +80,13 @@ public sealed class NodeDatapath : IDisposable
     {
         _collection = collection;
         Options = options;
-        _linkDirectory = Path.Combine(options.PinDirectory, "links");
+        _linkDirectory = options.LinkDirectory;
         Endpoints = new EndpointMap(collection.GetMap(DatapathObjects.EndpointsMap), collection.GetMap(DatapathObjects.EndpointsByIfindexMap));
         IpCache = new IpCacheMap(collection.GetMap(DatapathObjects.IpCacheMap));
         Policies = new PolicyMaps(collection.GetMap(DatapathObjects.PolicyMap), Path.Combine(options.PinDirectory, "policy"));
         Conntrack = new ConntrackMap(collection.GetMap(DatapathObjects.CtTcpMap), collection.GetMap(DatapathObjects.CtAnyMap));
         Metrics = new MetricsMap(collection.GetMap(DatapathObjects.MetricsMap));
+        LoadBalancer = options.CreateLoadBalancerMaps(collection);
     }
 
     public DatapathOptions Options { get; }
@@ -53,6 +104,9 @@ public sealed class NodeDatapath : IDisposable
     public Map EventsLost => _collection.GetMap(DatapathObjects.EventsLostMap);
 
     public MetricsMap Metrics { get; }
+
+    /// <summary>Services, backends, reverse NAT, affinity and Maglev tables; shared with <see cref="SocketLoadBalancer"/>.</summary>
+    public LoadBalancerMaps LoadBalancer { get; }
 
     /// <summary>
     /// How full each node-wide hash and LPM map is (entries ÷ capacity), for Cilium's map-pressure metric. Walks every
@@ -76,18 +130,22 @@ public sealed class NodeDatapath : IDisposable
     public static NodeDatapath Load(DatapathOptions options)
     {
         var spec = DatapathObjects.Lxc();
-        spec.PinMapsUnder(Path.Combine(options.PinDirectory, "maps"));
+        options.Configure(spec);
         if (options.TraceEveryPacket)
             spec.SetGlobal<byte>("cfg_trace_every_packet", 1);
         Directory.CreateDirectory(Path.Combine(options.PinDirectory, "policy"));
         DropIfLayoutChanged(spec.Maps[DatapathObjects.MetricsMap]);
+        DropIfLayoutChanged(spec.Maps[DatapathObjects.CtTcpMap]);
+        DropIfLayoutChanged(spec.Maps[DatapathObjects.CtAnyMap]);
         return new NodeDatapath(spec.Load(), options);
     }
 
     /// <summary>
-    /// Counters are the one pinned state a new layout may discard: tendril_metrics was a per-CPU hash before it became
-    /// an array, and an agent upgraded across that change must not refuse to start. Programs still attached keep
-    /// the old map until their links move to the new programs. Every other map mismatch still fails the load.
+    /// Counters and conntrack are the pinned state a new layout may discard: tendril_metrics was a per-CPU hash before
+    /// it became an array, and ct_entry grew the service fields (backend_id, rev_nat_index); an agent upgraded across
+    /// such a change must not refuse to start. Dropped conntrack costs established connections their state: their
+    /// next packets meet policy again as new ones. Programs still attached keep the old map until their links move to
+    /// the new programs. Every other map mismatch still fails the load.
     /// </summary>
     private static void DropIfLayoutChanged(MapSpec spec)
     {

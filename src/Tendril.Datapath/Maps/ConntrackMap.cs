@@ -7,7 +7,20 @@ namespace Tendril.Datapath.Maps;
 
 /// <summary>One tracked connection, as its first packet went.</summary>
 public sealed record ConnectionRecord(byte Protocol, IPAddress Source, ushort SourcePort, IPAddress Destination, ushort DestinationPort,
-    uint SourceIdentity, TimeSpan ExpiresIn, ulong PacketsForward, ulong PacketsReverse, bool SeenReply, bool Closing);
+    uint SourceIdentity, TimeSpan ExpiresIn, ulong PacketsForward, ulong PacketsReverse, bool SeenReply, bool Closing)
+{
+    /// <summary>
+    /// A service entry: the connection as the client addressed it (Destination is the frontend), remembering
+    /// <see cref="BackendId"/>. The translated connection (to the backend) has an ordinary entry of its own.
+    /// </summary>
+    public bool IsService { get; init; }
+
+    /// <summary>Service entries: the backend the connection was given.</summary>
+    public uint BackendId { get; init; }
+
+    /// <summary>Connections to a service (both entries): the service ID replies are translated back to; 0 otherwise.</summary>
+    public ushort RevNatIndex { get; init; }
+}
 
 /// <summary>The two conntrack tables (TCP and everything else).</summary>
 public sealed class ConntrackMap
@@ -29,7 +42,12 @@ public sealed class ConntrackMap
             .Select(e => new ConnectionRecord(e.Key.Protocol, new IPAddress(e.Key.Saddr), BinaryPrimitives.ReverseEndianness(e.Key.Sport),
                 new IPAddress(e.Key.Daddr), BinaryPrimitives.ReverseEndianness(e.Key.Dport), e.Value.SrcIdentity,
                 TimeSpan.FromTicks((long)((e.Value.ExpiresNs - nowNs) / 100)), e.Value.PacketsFwd, e.Value.PacketsRev,
-                (e.Value.Flags & 1) != 0, (e.Value.Flags & 2) != 0))
+                (e.Value.Flags & 1) != 0, (e.Value.Flags & 2) != 0)
+            {
+                IsService = (e.Key.Flags & AbiConstants.CtKeyServiceFlag) != 0,
+                BackendId = e.Value.BackendId,
+                RevNatIndex = e.Value.RevNatIndex,
+            })
             .ToList();
     }
 

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-packet service load balancing in the endpoint program, for traffic the socket-LB did not translate (a pod
+ * whose cgroup has no socket-LB hooks, for one): DNAT of a connection's packets to the backend it was given, and
+ * reverse NAT of the replies back to the frontend (Cilium's lb4_local and lb4_rev_nat).
+ */
+#ifndef TENDRIL_LIB_LB_NAT_H
+#define TENDRIL_LIB_LB_NAT_H
+
+#include "lib/lb.h"
+#include "lib/conntrack.h"
+
+#define IPV4_CSUM_OFFSET (ETH_HLEN + __builtin_offsetof(struct iphdr, check))
+
+/* The flow hash that indexes a Maglev table: the whole 5-tuple, so one connection always hashes alike. */
+static __always_inline __u32 lb4_flow_hash(struct parsed_ipv4 *pkt)
+{
+	__u32 h = cfg_lb_hash_seed;
+
+	h = lb_hash_mix(h, pkt->saddr);
+	h = lb_hash_mix(h, pkt->daddr);
+	h = lb_hash_mix(h, ((__u32)pkt->sport << 16) | pkt->dport);
+	h = lb_hash_mix(h, pkt->protocol);
+	return lb_hash_final(h);
+}
+
+/*
+ * Rewrites the packet's destination (dest) or source to address:port, updating the IPv4 header checksum and the
+ * TCP/UDP checksum (whose pseudo-header covers the address). A UDP checksum of 0 (none) stays 0. Returns < 0 when
+ * the packet is too short to rewrite.
+ */
+static __always_inline int lb4_rewrite(struct __sk_buff *skb, struct parsed_ipv4 *pkt, bool dest, __be32 address, __be16 port)
+{
+	__u32 address_offset = ETH_HLEN + (dest ? __builtin_offsetof(struct iphdr, daddr) : __builtin_offsetof(struct iphdr, saddr));
+	__u32 port_offset = pkt->l4_offset + (dest ? __builtin_offsetof(struct tcphdr, dest) : __builtin_offsetof(struct tcphdr, source));
+	__be32 old_address = dest ? pkt->daddr : pkt->saddr;
+	__be16 old_port = bpf_htons(dest ? pkt->dport : pkt->sport);
+	__u32 csum_offset;
+	__u64 l4_flags = 0;
+
+	if (pkt->protocol == IPPROTO_TCP) {
+		csum_offset = pkt->l4_offset + __builtin_offsetof(struct tcphdr, check);
+	} else {
+		csum_offset = pkt->l4_offset + __builtin_offsetof(struct udphdr, check);
+		l4_flags = BPF_F_MARK_MANGLED_0;
+	}
+	if (bpf_l4_csum_replace(skb, csum_offset, old_address, address, l4_flags | BPF_F_PSEUDO_HDR | sizeof(address)) < 0)
+		return -1;
+	if (bpf_l3_csum_replace(skb, IPV4_CSUM_OFFSET, old_address, address, sizeof(address)) < 0)
+		return -1;
+	if (bpf_skb_store_bytes(skb, address_offset, &address, sizeof(address), 0) < 0)
+		return -1;
+	if (old_port != port) {
+		if (bpf_l4_csum_replace(skb, csum_offset, old_port, port, l4_flags | sizeof(port)) < 0)
+			return -1;
+		if (bpf_skb_store_bytes(skb, port_offset, &port, sizeof(port), 0) < 0)
+			return -1;
+	}
+	if (dest) {
+		pkt->daddr = address;
+		pkt->dport = bpf_ntohs(port);
+	} else {
+		pkt->saddr = address;
+		pkt->sport = bpf_ntohs(port);
+	}
+	return 0;
+}
+
+static __always_inline __u64 lb4_service_lifetime(__u8 protocol)
+{
+	return protocol == IPPROTO_TCP ? cfg_ct_tcp_established_ns : cfg_ct_other_ns;
+}
+
+/*
+ * If the packet goes to a service frontend: finds the backend of its connection (the service conntrack entry) or
+ * selects one for a new connection, and rewrites the destination to it. A TCP SYN never reuses a backend that is
+ * terminating. p->rev_nat_index then names the service, for the connection's conntrack entry. Returns 0 to go on
+ * (translated or not a service), or the TC verdict of a drop: DROP_NO_SERVICE when the service has no backend.
+ */
+static __always_inline int lb4_translate(struct __sk_buff *skb, struct packet_ctx *p)
+{
+	struct lb4_affinity_key client = {};
+	struct lb4_backend *backend = 0;
+	struct ct_entry *entry, fresh;
+	struct lb4_service *svc;
+	struct lb4_key master;
+	struct ct4_key key;
+	__u32 backend_id;
+	__u64 now;
+
+	if (p->pkt.protocol != IPPROTO_TCP && p->pkt.protocol != IPPROTO_UDP)
+		return 0;
+	svc = lb4_lookup_service(&master, p->pkt.daddr, bpf_htons(p->pkt.dport), p->pkt.protocol);
+	if (!svc)
+		return 0;
+
+	now = bpf_ktime_get_ns();
+	ct_key_of(&p->pkt, &key, false);
+	key.flags = CT_KEY_F_SERVICE;
+	entry = bpf_map_lookup_elem(ct_map(p->pkt.protocol), &key);
+	if (entry && entry->expires_ns >= now) {
+		backend = lb4_backend(entry->backend_id);
+		if (backend && backend->state != LB_BACKEND_ACTIVE && (p->pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+			backend = 0;
+		else if (backend)
+			entry->expires_ns = now + lb4_service_lifetime(p->pkt.protocol);
+	}
+	if (!backend) {
+		client.client_ip = p->pkt.saddr;
+		backend_id = lb4_select_backend(&master, svc, &client, lb4_flow_hash(&p->pkt));
+		backend = backend_id ? lb4_backend(backend_id) : 0;
+		if (!backend)
+			return drop(p, DROP_NO_SERVICE, EVENT_DIR_EGRESS);
+		__builtin_memset(&fresh, 0, sizeof(fresh));
+		fresh.backend_id = backend_id;
+		fresh.rev_nat_index = svc->rev_nat_index;
+		fresh.src_identity = p->src_identity;
+		fresh.last_report_ns = now;
+		fresh.expires_ns = now + lb4_service_lifetime(p->pkt.protocol);
+		if (bpf_map_update_elem(ct_map(p->pkt.protocol), &key, &fresh, BPF_ANY) != 0)
+			return drop(p, DROP_CT_MAP_INSERTION_FAILED, EVENT_DIR_EGRESS);
+	}
+	p->rev_nat_index = svc->rev_nat_index;
+	if (lb4_rewrite(skb, &p->pkt, true, backend->address, backend->port) < 0)
+		return drop(p, DROP_INVALID_PACKET, EVENT_DIR_EGRESS);
+	return 0;
+}
+
+/* A reply of a connection to a service: its source goes back to the frontend the client addressed. Returns 0 to go
+ * on (also when the service is gone), or the TC verdict of a drop. */
+static __always_inline int lb4_reverse(struct __sk_buff *skb, struct packet_ctx *p, struct ct_entry *entry, __u8 direction)
+{
+	struct lb4_reverse_nat *frontend;
+	__u16 index;
+
+	if (!entry || !entry->rev_nat_index)
+		return 0;
+	index = entry->rev_nat_index;
+	frontend = bpf_map_lookup_elem(&tendril_lb4_reverse_nat, &index);
+	if (!frontend)
+		return 0;
+	p->rev_nat_index = index;
+	if (lb4_rewrite(skb, &p->pkt, false, frontend->address, frontend->port) < 0)
+		return drop(p, DROP_INVALID_PACKET, direction);
+	return 0;
+}
+
+#endif

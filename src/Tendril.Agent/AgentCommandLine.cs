@@ -1,4 +1,7 @@
 using System.Net;
+using Tendril.ControlPlane.Net;
+using Tendril.ControlPlane.Services.LoadBalancing;
+using Tendril.ControlPlane.Services.Model;
 
 namespace Tendril.Agent;
 
@@ -12,6 +15,9 @@ public static class AgentCommandLine
                              [--prometheus-serve-addr HOST:PORT|""] [--hubble-socket PATH]
                              [--hubble-listen-address HOST:PORT] [--hubble-event-buffer-capacity N]
                              [--hubble-metrics-server HOST:PORT|""] [--hubble-metrics flow,drop,...]
+                             [--socket-lb-cgroup PATH] [--lb-algorithm random|maglev] [--maglev-table-size N]
+                             [--service-no-backend-response reject|drop] [--service-cidr CIDR]
+                             [--node-port-range MIN-MAX]
         """;
 
     public static AgentOptions Parse(IReadOnlyList<string> args)
@@ -44,6 +50,34 @@ public static class AgentCommandLine
                 },
                 "--hubble-metrics-server" => options with { HubbleMetricsServer = value },
                 "--hubble-metrics" => options with { HubbleMetrics = value },
+                "--socket-lb-cgroup" => options with { SocketLbCgroup = value },
+                "--lb-algorithm" => options with
+                {
+                    LbAlgorithm = value switch
+                    {
+                        "random" => LoadBalancingAlgorithm.Random,
+                        "maglev" => LoadBalancingAlgorithm.Maglev,
+                        _ => throw new ArgumentException($"--lb-algorithm: '{value}' is not random or maglev"),
+                    },
+                },
+                "--maglev-table-size" => options with
+                {
+                    MaglevTableSize = int.TryParse(value, out int size) ? size : throw new ArgumentException($"--maglev-table-size: '{value}' is not a number"),
+                },
+                "--service-no-backend-response" => options with
+                {
+                    ServiceNoBackendResponse = value switch
+                    {
+                        "reject" => NoBackendAction.Reject,
+                        "drop" => NoBackendAction.Drop,
+                        _ => throw new ArgumentException($"--service-no-backend-response: '{value}' is not reject or drop"),
+                    },
+                },
+                "--service-cidr" => options with
+                {
+                    ServiceCidr = CidrPrefix.TryParse(value, out var serviceCidr, out string? error) ? serviceCidr : throw new ArgumentException($"--service-cidr: {error}"),
+                },
+                "--node-port-range" => options with { NodePortRange = ParseRange(value) },
                 "--enforcement" => options with
                 {
                     Enforcement = Enum.TryParse<Tendril.ControlPlane.Policy.EnforcementMode>(value, ignoreCase: true, out var mode)
@@ -53,5 +87,13 @@ public static class AgentCommandLine
             };
         }
         return options;
+    }
+
+    private static (int Min, int Max) ParseRange(string value)
+    {
+        var parts = value.Split('-');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int min) && int.TryParse(parts[1], out int max))
+            return (min, max);
+        throw new ArgumentException($"--node-port-range: '{value}' is not MIN-MAX (e.g. 30000-32767)");
     }
 }

@@ -1,4 +1,8 @@
 using System.Net;
+using Tendril.ControlPlane.Net;
+using Tendril.ControlPlane.Services.LoadBalancing;
+using Tendril.ControlPlane.Services.Model;
+using Tendril.ControlPlane.Services.Parsing;
 
 namespace Tendril.Agent;
 
@@ -46,6 +50,33 @@ public sealed record AgentOptions
     /// <summary>The flow metrics enabled, as Cilium's --hubble-metrics (comma-separated names).</summary>
     public string HubbleMetrics { get; init; } = "flow,drop,tcp,icmp,port-distribution,policy";
 
+    /// <summary>
+    /// A cgroup v2 directory whose processes get the socket-LB (connect/sendmsg/recvmsg/getpeername hooks); null: off.
+    /// Per-packet load balancing in the endpoint program works without it.
+    /// </summary>
+    public string? SocketLbCgroup { get; init; }
+
+    /// <summary>Backend selection of services without the lb-algorithm annotation (Cilium's --bpf-lb-algorithm).</summary>
+    public LoadBalancingAlgorithm LbAlgorithm { get; init; } = LoadBalancingAlgorithm.Random;
+
+    /// <summary>Entries of every Maglev table: a prime from 251 to 131071.</summary>
+    public int MaglevTableSize { get; init; } = 16381;
+
+    /// <summary>A frontend without backends: reject (refuse the connection) or drop.</summary>
+    public NoBackendAction ServiceNoBackendResponse { get; init; } = NoBackendAction.Reject;
+
+    /// <summary>Where cluster IPs are allocated.</summary>
+    public CidrPrefix ServiceCidr { get; init; } = ServiceParserOptions.DefaultServiceCidr;
+
+    /// <summary>The node port range, inclusive.</summary>
+    public (int Min, int Max) NodePortRange { get; init; } = (30000, 32767);
+
+    /// <summary>The service parser's and repository's settings.</summary>
+    public ServiceParserOptions ServiceParser => new() { ServiceCidr = ServiceCidr, NodePortMin = NodePortRange.Min, NodePortMax = NodePortRange.Max };
+
+    /// <summary>The load-balancer state's settings.</summary>
+    public LoadBalancerOptions LoadBalancer => new() { Algorithm = LbAlgorithm, MaglevTableSize = MaglevTableSize, NoBackendAction = ServiceNoBackendResponse };
+
     public string? SocketPath { get; init; }
 
     public string? BpfDirectory { get; init; }
@@ -79,6 +110,17 @@ public sealed record AgentOptions
         }
         if (HubbleEventBufferCapacity < 1 || ((HubbleEventBufferCapacity + 1) & HubbleEventBufferCapacity) != 0)
             throw new ArgumentException($"--hubble-event-buffer-capacity: {HubbleEventBufferCapacity} must be 2^n - 1 (e.g. 4095)");
+        try
+        {
+            ServiceParser.Validate();
+            LoadBalancer.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"services: {e.Message}", e);
+        }
+        if (SocketLbCgroup is not null && !Directory.Exists(SocketLbCgroup))
+            throw new ArgumentException($"--socket-lb-cgroup: {SocketLbCgroup} is not a directory (give a cgroup v2 directory)");
         if (DevicePrefix.Length is 0 or > 7)
             throw new ArgumentException($"device prefix '{DevicePrefix}' must be 1 to 7 characters (device names end with 8 hex digits)");
     }

@@ -8,6 +8,7 @@ using Tendril.Agent.Endpoints;
 using Tendril.Agent.Identities;
 using Tendril.Agent.Namespaces;
 using Tendril.Agent.Policy;
+using Tendril.Agent.Services;
 using Tendril.Agent.State;
 using Tendril.ControlPlane.Identities;
 using Tendril.ControlPlane.Labels;
@@ -39,6 +40,10 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
     public EndpointManager Endpoints { get; private set; } = null!;
 
+    public ServiceManager Services { get; private set; } = null!;
+
+    private SocketLoadBalancer? _socketLb;
+
     private AgentState? _state;
 
     internal static JsonSerializerOptions StateJson { get; } = new();
@@ -51,8 +56,10 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
         _nodeThread = NetNsThread.Start(Options.NodeNamespacePath ?? "/proc/self/ns/net");
         _netlink = Options.NodeNamespacePath is null ? RtNetlink.Open() : RtNetlink.OpenIn(Options.NodeNamespacePath);
         EnsureGatewayAddress(_netlink);
-        Datapath = _nodeThread.Invoke(() => NodeDatapath.Load(new DatapathOptions(Options.ResolvedBpfDirectory)));
-        foreach (var address in NodeAddresses(_netlink))
+        var datapathOptions = new DatapathOptions(Options.ResolvedBpfDirectory) { MaglevTableSize = (uint)Options.MaglevTableSize };
+        Datapath = _nodeThread.Invoke(() => NodeDatapath.Load(datapathOptions));
+        var nodeAddresses = NodeAddresses(_netlink).ToList();
+        foreach (var address in nodeAddresses)
             Datapath.IpCache.Upsert(new IPNetwork(address, 32), 1);                              // the node itself is "host"
         Identities = new LocalIdentityAllocator(_state);                                         // labels -> identity, persisted
         Namespaces = new NamespaceRegistry(_state);                                              // namespaces and their labels
@@ -63,6 +70,17 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
             Policy, _state);
         Policy.Changed += Endpoints.OnPolicyChanged;                                             // incremental: affected endpoints only
         int restored = Endpoints.Restore();                                                      // state of the last run, reconciled
+        Services = new ServiceManager(Options.ServiceParser, Options.LoadBalancer, Options.NodeName,  // services -> load-balancer maps
+            nodeAddresses, Datapath.LoadBalancer, _state, logger);
+        var services = Services.Restore(Endpoints.List());                                       // replayed, maps reconciled in place
+        Endpoints.Changed += Services.OnEndpointsChanged;                                        // selector services follow the pods
+        if (Options.SocketLbCgroup is { } cgroup)
+        {
+            _socketLb = SocketLoadBalancer.Load(datapathOptions);                                // socket-LB on the same pinned maps
+            _socketLb.Attach(cgroup);
+        }
+        if (services.SkippedImports > 0 || services.RejectedAllocations.Count > 0)
+            Log.ServicesSkipped(logger, services.SkippedImports, string.Join(", ", services.RejectedAllocations));
         if (skipped > 0)
             Log.PoliciesSkipped(logger, skipped);
         Log.Started(logger, Options.NodeName, Options.PodCidr.ToString(), restored);
@@ -71,6 +89,7 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         Endpoints?.Dispose();
+        _socketLb?.Dispose();
         Datapath?.Dispose();
         _netlink?.Dispose();
         _nodeThread?.Dispose();
@@ -129,5 +148,8 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
         [LoggerMessage(2, LogLevel.Warning, "{Skipped} saved policy import(s) no longer parse and were not restored")]
         public static partial void PoliciesSkipped(ILogger logger, int skipped);
+
+        [LoggerMessage(3, LogLevel.Warning, "{Skipped} saved service import(s) no longer apply; allocations not restored: {Rejected}")]
+        public static partial void ServicesSkipped(ILogger logger, int skipped, string rejected);
     }
 }

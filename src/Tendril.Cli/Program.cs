@@ -27,7 +27,8 @@ internal static class Program
         root.Subcommands.Add(IdentityCommand.Create());  // identity list|get
         root.Subcommands.Add(NamespaceCommand.Create()); // namespace create|label|list
         root.Subcommands.Add(PolicyCommand.Create());    // policy import|get|delete|selectors
-        root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct
+        root.Subcommands.Add(ServiceCommand.Create());   // service apply|create|delete|list
+        root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct|lb
         root.Subcommands.Add(PodCommand.Create());       // pod run|exec|delete|list
         root.Subcommands.Add(ObserveCommand.Create());   // flows from the Hubble API, hubble observe's flags
         root.Subcommands.Add(HubbleCommand.Create());    // hubble status|list nodes|list namespaces

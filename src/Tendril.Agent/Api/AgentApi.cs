@@ -110,6 +110,8 @@ internal static class AgentApi
             packetsForward = c.PacketsForward, packetsReverse = c.PacketsReverse, seenReply = c.SeenReply, closing = c.Closing,
         })));
         v1.MapDelete("/bpf/ct", () => Results.Ok(new { flushed = runtime.Datapath.Conntrack.Flush() }));
+
+        ServiceApi.Map(v1, runtime);                                                            // /services, /bpf/lb
     }
 
     /// <summary>bpf_ktime_get_ns() is CLOCK_MONOTONIC, which Stopwatch reads on Linux.</summary>

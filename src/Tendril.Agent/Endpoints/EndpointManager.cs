@@ -43,6 +43,12 @@ public sealed class EndpointManager : IDisposable
     /// <summary>Moves whenever an endpoint is added, removed or changed (readers rebuild their views when it does).</summary>
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>
+    /// Raised after every save of the endpoints (added, removed, relabelled, regenerated), with all of them, inside the
+    /// manager's lock so that handlers see changes in order. Handlers must not wait for another thread that takes it.
+    /// </summary>
+    public event EventHandler<IReadOnlyList<EndpointModel>>? Changed;
+
     /// <summary>Policy regenerations of endpoints, by outcome.</summary>
     public OutcomeCounter Regenerations { get; } = new();
 
@@ -272,8 +278,10 @@ public sealed class EndpointManager : IDisposable
 
     private void Save()
     {
-        _state.Save(_endpoints.Values.OrderBy(e => e.Id).ToList());
+        var endpoints = _endpoints.Values.OrderBy(e => e.Id).ToList();
+        _state.Save(endpoints);
         Interlocked.Increment(ref _version);
+        Changed?.Invoke(this, endpoints);
     }
 
     private static EndpointInfo InfoOf(EndpointModel e) => new(e.Id, new NumericIdentity(e.Identity), LabelSet.Parse(e.IdentityLabels));

@@ -3,7 +3,7 @@ using Tendril.Cli.Output;
 
 namespace Tendril.Cli.Commands;
 
-/// <summary><c>tendril bpf endpoint list | ipcache list | policy get EP | ct list | ct flush</c>: the datapath's maps.</summary>
+/// <summary><c>tendril bpf endpoint list | ipcache list | policy get EP | ct list | ct flush | lb list</c>: the datapath's maps.</summary>
 internal static class BpfCommand
 {
     public static Command Create()
@@ -42,10 +42,16 @@ internal static class BpfCommand
         });
         ct.Subcommands.Add(flush);
 
+        var lb = new Command("lb", "Load-balancer maps: services, backend slots, reverse NAT");
+        lb.Subcommands.Add(Listing("list", "List the services map with each slot's backend", "bpf/lb",
+            ("SERVICE ADDRESS", "service"), ("SLOT", "slot"), ("BACKEND ADDRESS", "backend"), ("BACKEND ID", "backendId"), ("STATE", "state"),
+            ("REVNAT_ID", "revNat"), ("SCOPE", "scope"), ("FLAGS", "flags")));
+
         command.Subcommands.Add(endpoint);
         command.Subcommands.Add(ipcache);
         command.Subcommands.Add(policy);
         command.Subcommands.Add(ct);
+        command.Subcommands.Add(lb);
         return command;
     }
 

@@ -163,7 +163,7 @@ internal sealed class CBaseline : IEbpfSide
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The checkout this binary was built from: the first directory above it holding Tendril.slnx.</summary>
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

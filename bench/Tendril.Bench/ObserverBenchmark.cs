@@ -378,7 +378,7 @@ internal static class ObserverBenchmark
 
     private static double Share(long part, long whole) => whole == 0 ? 0 : (double)part / whole;
 
-    private static void RequireOnPath(string program)
+    internal static void RequireOnPath(string program)
     {
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         if (!path.Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, program))))

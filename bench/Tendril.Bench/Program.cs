@@ -1,10 +1,10 @@
 using Tendril.Bench;
 using Tendril.Interop;
 
-// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath|observer [--smoke]
-if (args.Length == 0 || args[0] is not ("ebpf" or "datapath" or "observer"))
+// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath|observer|services [--smoke]
+if (args.Length == 0 || args[0] is not ("ebpf" or "datapath" or "observer" or "services"))
 {
-    Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath|observer [--smoke]");
+    Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath|observer|services [--smoke]");
     return 2;
 }
 if (!LinuxSystem.IsRoot)
@@ -20,5 +20,6 @@ return args[0] switch
 {
     "ebpf" => EbpfBenchmark.Run(smoke ? EbpfSettings.Smoke : EbpfSettings.Full),
     "datapath" => await DatapathBenchmark.RunAsync(smoke),
-    _ => await ObserverBenchmark.RunAsync(smoke),
+    "observer" => await ObserverBenchmark.RunAsync(smoke),
+    _ => await ServicesBenchmark.RunAsync(smoke),
 };

@@ -67,6 +67,7 @@ static __always_inline void emit(struct packet_ctx *p, __u8 type, __u8 subtype, 
 	ev->family = ENDPOINT_FAMILY_IPV4;
 	ev->match_type = match_type;
 	ev->verdict = verdict;
+	ev->rev_nat_index = p->rev_nat_index;
 	ev->len = p->len;
 	ev->ifindex = p->ifindex;
 	bpf_ringbuf_submit(ev, 0);

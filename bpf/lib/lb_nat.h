@@ -9,6 +9,7 @@
 
 #include "lib/lb.h"
 #include "lib/conntrack.h"
+#include "lib/lb_reject.h"
 
 #define IPV4_CSUM_OFFSET (ETH_HLEN + __builtin_offsetof(struct iphdr, check))
 
@@ -72,10 +73,25 @@ static __always_inline __u64 lb4_service_lifetime(__u8 protocol)
 }
 
 /*
+ * A packet to a service without an active backend: always a drop with DROP_NO_SERVICE (counted and reported), and
+ * for a service flagged LB_SVC_F_REJECT the packet itself becomes an ICMP port unreachable that goes back out of the
+ * interface it came in on (tcx ingress of the pod's host-side veth: its egress delivers to the pod).
+ */
+static __always_inline int lb4_no_backend(struct __sk_buff *skb, struct packet_ctx *p, bool reject)
+{
+	int verdict = drop(p, DROP_NO_SERVICE, EVENT_DIR_EGRESS);
+
+	if (!reject || lb4_reject_build(skb, &p->pkt) < 0)
+		return verdict;
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/*
  * If the packet goes to a service frontend: finds the backend of its connection (the service conntrack entry) or
  * selects one for a new connection, and rewrites the destination to it. A TCP SYN never reuses a backend that is
  * terminating. p->rev_nat_index then names the service, for the connection's conntrack entry. Returns 0 to go on
- * (translated or not a service), or the TC verdict of a drop: DROP_NO_SERVICE when the service has no backend.
+ * (translated or not a service), or the TC verdict of a drop: DROP_NO_SERVICE when the service has no backend (a
+ * redirect of the ICMP unreachable that replaced the packet, when the service rejects).
  */
 static __always_inline int lb4_translate(struct __sk_buff *skb, struct packet_ctx *p)
 {
@@ -93,6 +109,8 @@ static __always_inline int lb4_translate(struct __sk_buff *skb, struct packet_ct
 	svc = lb4_lookup_service(&master, p->pkt.daddr, bpf_htons(p->pkt.dport), p->pkt.protocol);
 	if (!svc)
 		return 0;
+	/* Events from here on name the service, whatever becomes of the packet. */
+	p->rev_nat_index = svc->rev_nat_index;
 
 	now = bpf_ktime_get_ns();
 	ct_key_of(&p->pkt, &key, false);
@@ -110,7 +128,7 @@ static __always_inline int lb4_translate(struct __sk_buff *skb, struct packet_ct
 		backend_id = lb4_select_backend(&master, svc, &client, lb4_flow_hash(&p->pkt));
 		backend = backend_id ? lb4_backend(backend_id) : 0;
 		if (!backend)
-			return drop(p, DROP_NO_SERVICE, EVENT_DIR_EGRESS);
+			return lb4_no_backend(skb, p, svc->flags & LB_SVC_F_REJECT);
 		__builtin_memset(&fresh, 0, sizeof(fresh));
 		fresh.backend_id = backend_id;
 		fresh.rev_nat_index = svc->rev_nat_index;
@@ -120,7 +138,6 @@ static __always_inline int lb4_translate(struct __sk_buff *skb, struct packet_ct
 		if (bpf_map_update_elem(ct_map(p->pkt.protocol), &key, &fresh, BPF_ANY) != 0)
 			return drop(p, DROP_CT_MAP_INSERTION_FAILED, EVENT_DIR_EGRESS);
 	}
-	p->rev_nat_index = svc->rev_nat_index;
 	if (lb4_rewrite(skb, &p->pkt, true, backend->address, backend->port) < 0)
 		return drop(p, DROP_INVALID_PACKET, EVENT_DIR_EGRESS);
 	return 0;

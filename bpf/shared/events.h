@@ -60,7 +60,8 @@ struct flow_event {
 	__u8 family;		/* ENDPOINT_FAMILY_* */
 	__u8 match_type;	/* enum policy_match (policy verdicts) */
 	__u8 verdict;		/* policy verdicts: 0 allowed, 1 denied */
-	__u8 pad[3];
+	__u8 pad;
+	__u16 rev_nat_index;	/* host order: the service (ID) the packet was translated for, 0 if none */
 	__u32 len;		/* packet length */
 	__u32 ifindex;		/* device the program runs on */
 };

@@ -31,7 +31,8 @@ struct lb4_key {
 /* lb4_service.flags (master entry). */
 #define LB_SVC_F_AFFINITY 0x01		/* sessionAffinity ClientIP: reuse the client's backend for affinity_timeout */
 #define LB_SVC_F_MAGLEV 0x02		/* select with the service's Maglev table, else at random over the slots */
-#define LB_SVC_F_REJECT 0x04		/* no backend: refuse (connect fails ECONNREFUSED); else drop (reason 158) */
+#define LB_SVC_F_REJECT 0x04		/* no backend: refuse (socket-LB: ECONNREFUSED; per-packet: ICMP port unreachable); else drop (reason 158) */
+#define LB_SVC_F_ROUTABLE 0x08		/* NodePort, ExternalIP or LoadBalancer: served from outside the node (bpf/host.c) */
 
 /* Value of tendril_lb4_services. A master entry fills count, rev_nat_index, flags and affinity_timeout; a slot
  * entry fills backend_id and rev_nat_index. */

@@ -156,13 +156,44 @@ public sealed class ServicePrivilegedTests
     }
 
     [PrivilegedFact]
-    public async Task PrivilegedService_NoBackends_PerPacketDropIsReason158InFlows()
+    public async Task PrivilegedService_NoBackends_PerPacketRejectRefusesAtOnceAndIsReason158InFlows()
     {
         await using var node = await AgentPods.StartAsync();
         var client = await node.AddPodAsync("client", new() { ["app"] = "client" });
+        await ApplyAsync(node, WebService(ports: "[{name: http, port: 80, targetPort: 8080, protocol: TCP}, {name: dns, port: 53, targetPort: 5353, protocol: UDP}]"));
+
+        // The endpoint program answers with an ICMP port unreachable: the client's stack fails the connection.
+        var (tcpError, tcpTime) = await TcpConnectErrorAsync(client.Thread, Vip, 80);
+        var (udpError, udpTime) = await UdpExchangeErrorAsync(client.Thread, Vip, 53);
+        Assert.True(tcpError == SocketError.ConnectionRefused && tcpTime < TimeSpan.FromSeconds(1), $"TCP connect: {tcpError} after {tcpTime}");
+        Assert.True(udpError == SocketError.ConnectionRefused && udpTime < TimeSpan.FromSeconds(1), $"UDP exchange: {udpError} after {udpTime}");
+
+        using var channel = HubbleChannel(node.Agent.HubbleSocket);
+        var observer = new Observer.ObserverClient(channel);
+        // The refusal is quicker than the agent's event reader: wait for the drop to be observed.
+        Flow? dropped = null;
+        var deadline = Stopwatch.StartNew();
+        while (dropped is null && deadline.Elapsed < Quick)
+        {
+            var flows = await FlowsAsync(observer, new GetFlowsRequest { Number = 200 });
+            dropped = flows.FirstOrDefault(f => f.Verdict == Verdict.Dropped && f.DropReason == 158 && f.L4?.TCP != null);
+            if (dropped is null)
+                await Task.Delay(100);
+        }
+        Assert.NotNull(dropped);
+        Assert.Equal("client", dropped.Source?.PodName);
+        Assert.Equal(80u, dropped.L4?.TCP?.DestinationPort);
+    }
+
+    [PrivilegedFact]
+    public async Task PrivilegedService_NoBackendsInDropMode_PerPacketDropTimesOutAndIsReason158InFlows()
+    {
+        await using var node = await AgentPods.StartAsync(["--service-no-backend-response", "drop"]);
+        var client = await node.AddPodAsync("client", new() { ["app"] = "client" });
         await ApplyAsync(node, WebService());
 
-        Assert.False(await Traffic.TcpPingAsync(client.Thread, Vip, 80, Blocked));
+        var (error, _) = await TcpConnectErrorAsync(client.Thread, Vip, 80);
+        Assert.Equal(SocketError.TimedOut, error);
 
         using var channel = HubbleChannel(node.Agent.HubbleSocket);
         var observer = new Observer.ObserverClient(channel);
@@ -354,6 +385,50 @@ public sealed class ServicePrivilegedTests
         var (exit, stdout, stderr) = await ChildProcess.RunDotnetAsync("tendril.dll", args);
         Assert.True(exit == expectedExit, $"tendril {string.Join(' ', args)} exited {exit}: {stderr}{stdout}");
         return stdout + stderr;
+    }
+
+    /// <summary>How a TCP connect from <paramref name="client"/> fails (TimedOut after <see cref="Blocked"/>), and when.</summary>
+    private static async Task<(SocketError? Error, TimeSpan Elapsed)> TcpConnectErrorAsync(NetNsThread client, IPAddress address, int port)
+    {
+        using var socket = Traffic.SocketIn(client, SocketType.Stream, ProtocolType.Tcp);
+        using var cts = new CancellationTokenSource(Blocked);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(address, port), cts.Token);
+            return (null, watch.Elapsed);
+        }
+        catch (SocketException e)
+        {
+            return (e.SocketErrorCode, watch.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            return (SocketError.TimedOut, watch.Elapsed);
+        }
+    }
+
+    /// <summary>A connected UDP socket sends and waits for an answer: the error its receive reports, and when.</summary>
+    private static async Task<(SocketError? Error, TimeSpan Elapsed)> UdpExchangeErrorAsync(NetNsThread client, IPAddress address, int port)
+    {
+        using var socket = Traffic.SocketIn(client, SocketType.Dgram, ProtocolType.Udp);
+        using var cts = new CancellationTokenSource(Blocked);
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(address, port), cts.Token);
+            await socket.SendAsync("ping"u8.ToArray(), SocketFlags.None, cts.Token);
+            await socket.ReceiveAsync(new byte[16], SocketFlags.None, cts.Token);
+            return (null, watch.Elapsed);
+        }
+        catch (SocketException e)
+        {
+            return (e.SocketErrorCode, watch.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            return (SocketError.TimedOut, watch.Elapsed);
+        }
     }
 
     private static string NetworkNamespacePath(AgentPods.Pod pod) => Tendril.Netlink.Namespaces.NetworkNamespaces.PathOf(pod.Namespace);

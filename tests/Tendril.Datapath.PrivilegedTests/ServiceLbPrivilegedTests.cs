@@ -103,6 +103,39 @@ public sealed class ServiceLbPrivilegedTests
         Assert.Equal(1ul, lxc.Metrics()[((byte)DropReason.NoServiceBackend, (byte)EventDirection.Egress)]);
     }
 
+    [PrivilegedTheory]
+    [InlineData(PacketBuilder.Tcp)]
+    [InlineData(PacketBuilder.Udp)]
+    public void PrivilegedFromContainer_RejectingServiceWithoutBackends_AnswersWithIcmpPortUnreachable(byte protocol)
+    {
+        using var lxc = new LxcFixture();
+        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
+        Program(lxc, protocol, [], ServiceFlags.RejectWithoutBackends);
+        var packet = Packet(protocol, "10.0.1.1", 40000, Vip, 80);
+
+        var (verdict, output, events) = lxc.Run(lxc.FromContainer, packet);
+
+        // bpf_redirect(skb->ifindex, 0): back out of the pod's own veth, which delivers into the pod.
+        Assert.Equal(TcActRedirect, verdict);
+        Assert.Equal(14 + 20 + 8 + 28, output.Length);
+        Assert.Equal(packet[6..12], output[..6]);
+        Assert.Equal(packet[..6], output[6..12]);
+        Assert.Equal(new byte[] { 0x08, 0x00 }, output[12..14]);
+        var ip = output.AsSpan(14, 20);
+        Assert.Equal(((byte)0x45, (ushort)56, (byte)64, PacketBuilder.Icmp), (ip[0], BinaryPrimitives.ReadUInt16BigEndian(ip[2..]), ip[8], ip[9]));
+        Assert.Equal(VipAddress, new IPAddress(ip[12..16]));
+        Assert.Equal(A.Address, new IPAddress(ip[16..20]));
+        Assert.Equal(0, PacketBuilder.Checksum(ip));
+        Assert.Equal(((byte)3, (byte)3), (output[34], output[35]));
+        Assert.Equal(0, PacketBuilder.Checksum(output.AsSpan(34)));
+        Assert.Equal(packet[14..42], output[42..]);
+        var drop = Assert.Single(events);
+        Assert.Equal(((byte)EventType.Drop, (byte)DropReason.NoServiceBackend, (byte)EventDirection.Egress, RevNat),
+            (drop.Type, drop.Subtype, drop.Direction, drop.RevNatIndex));
+        Assert.Equal(VipAddress.GetAddressBytes(), DaddrOf(drop));
+        Assert.Equal(1ul, lxc.Metrics()[((byte)DropReason.NoServiceBackend, (byte)EventDirection.Egress)]);
+    }
+
     [PrivilegedFact]
     public void PrivilegedFromContainer_BackendTerminating_KeepsItsConnectionButGetsNoNewOnes()
     {
@@ -230,7 +263,7 @@ public sealed class ServiceLbPrivilegedTests
     private static (IPAddress Address, ushort Port) Source(byte[] frame) =>
         (new IPAddress(frame.AsSpan(26, 4)), BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(34)));
 
-    private static (IPAddress Address, ushort Port) Destination(byte[] frame) =>
+    internal static (IPAddress Address, ushort Port) Destination(byte[] frame) =>
         (new IPAddress(frame.AsSpan(30, 4)), BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(36)));
 
     private static void AssertChecksumsValid(byte[] frame)

@@ -126,7 +126,10 @@ public unsafe struct FlowEvent
     public byte Family;
     public byte MatchType;
     public byte Verdict;
-    public fixed byte Pad[3];
+    public byte Pad;
+
+    /// <summary>The service (rev-NAT index, host order) the packet was translated for; 0 if none.</summary>
+    public ushort RevNatIndex;
     public uint Len;
     public uint Ifindex;
 }

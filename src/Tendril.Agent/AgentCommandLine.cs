@@ -17,7 +17,7 @@ public static class AgentCommandLine
                              [--hubble-metrics-server HOST:PORT|""] [--hubble-metrics flow,drop,...]
                              [--socket-lb-cgroup PATH] [--lb-algorithm random|maglev] [--maglev-table-size N]
                              [--service-no-backend-response reject|drop] [--service-cidr CIDR]
-                             [--node-port-range MIN-MAX]
+                             [--node-port-range MIN-MAX] [--devices eth0,eth1]
         """;
 
     public static AgentOptions Parse(IReadOnlyList<string> args)
@@ -51,6 +51,7 @@ public static class AgentCommandLine
                 "--hubble-metrics-server" => options with { HubbleMetricsServer = value },
                 "--hubble-metrics" => options with { HubbleMetrics = value },
                 "--socket-lb-cgroup" => options with { SocketLbCgroup = value },
+                "--devices" => options with { Devices = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--lb-algorithm" => options with
                 {
                     LbAlgorithm = value switch

@@ -56,6 +56,12 @@ public sealed record AgentOptions
     /// </summary>
     public string? SocketLbCgroup { get; init; }
 
+    /// <summary>
+    /// The node's external devices (Cilium's --devices): NodePort, ExternalIP and LoadBalancer frontends are served to
+    /// clients that reach the node through them (bpf/host.c on tcx ingress and egress). Empty: only pods reach them.
+    /// </summary>
+    public IReadOnlyList<string> Devices { get; init; } = [];
+
     /// <summary>Backend selection of services without the lb-algorithm annotation (Cilium's --bpf-lb-algorithm).</summary>
     public LoadBalancingAlgorithm LbAlgorithm { get; init; } = LoadBalancingAlgorithm.Random;
 
@@ -121,6 +127,11 @@ public sealed record AgentOptions
         }
         if (SocketLbCgroup is not null && !Directory.Exists(SocketLbCgroup))
             throw new ArgumentException($"--socket-lb-cgroup: {SocketLbCgroup} is not a directory (give a cgroup v2 directory)");
+        foreach (string device in Devices)
+        {
+            if (device.Length is 0 or > 15 || device.Contains('/') || device.Any(char.IsWhiteSpace))
+                throw new ArgumentException($"--devices: '{device}' is not an interface name");
+        }
         if (DevicePrefix.Length is 0 or > 7)
             throw new ArgumentException($"device prefix '{DevicePrefix}' must be 1 to 7 characters (device names end with 8 hex digits)");
     }

@@ -44,6 +44,8 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
     private SocketLoadBalancer? _socketLb;
 
+    private HostDevicePrograms? _hostDevices;
+
     private AgentState? _state;
 
     internal static JsonSerializerOptions StateJson { get; } = new();
@@ -79,6 +81,8 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
             _socketLb = SocketLoadBalancer.Load(datapathOptions);                                // socket-LB on the same pinned maps
             _socketLb.Attach(cgroup);
         }
+        if (Options.Devices.Count > 0)
+            _hostDevices = AttachDevices(datapathOptions);                                       // NodePort & co. from outside
         if (services.SkippedImports > 0 || services.RejectedAllocations.Count > 0)
             Log.ServicesSkipped(logger, services.SkippedImports, string.Join(", ", services.RejectedAllocations));
         if (skipped > 0)
@@ -90,6 +94,7 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
     {
         Endpoints?.Dispose();
         _socketLb?.Dispose();
+        _hostDevices?.Dispose();
         Datapath?.Dispose();
         _netlink?.Dispose();
         _nodeThread?.Dispose();
@@ -126,6 +131,31 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
     public IReadOnlyDictionary<PolicyMapKey, PolicyMapEntry>? PolicyEntries(ushort id) => Endpoints.ReadPolicy(id);
 
+    /// <summary>
+    /// Loads bpf/host.c and attaches it to every --devices device of the node's namespace. Forwarding is turned on for
+    /// each: the programs DNAT packets from outside to local backends and hand them to the stack to route to the pod.
+    /// </summary>
+    private HostDevicePrograms AttachDevices(DatapathOptions datapathOptions)
+    {
+        var programs = _nodeThread!.Invoke(() => HostDevicePrograms.Load(datapathOptions));
+        try
+        {
+            foreach (string device in Options.Devices)
+            {
+                int ifindex = _netlink!.Links.Get(device).Index;
+                _nodeThread.Invoke(() => File.WriteAllText($"/proc/sys/net/ipv4/conf/{device}/forwarding", "1"));
+                programs.Attach(ifindex, _nodeThread);
+                Log.DeviceAttached(logger, device, ifindex);
+            }
+            return programs;
+        }
+        catch
+        {
+            programs.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The pods' gateway must be an address of the node: it is put on lo if no device holds it.</summary>
     private void EnsureGatewayAddress(IRtNetlink netlink)
     {
@@ -148,6 +178,9 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
 
         [LoggerMessage(2, LogLevel.Warning, "{Skipped} saved policy import(s) no longer parse and were not restored")]
         public static partial void PoliciesSkipped(ILogger logger, int skipped);
+
+        [LoggerMessage(4, LogLevel.Information, "NodePort datapath attached to device {Device} (ifindex {Ifindex})")]
+        public static partial void DeviceAttached(ILogger logger, string device, int ifindex);
 
         [LoggerMessage(3, LogLevel.Warning, "{Skipped} saved service import(s) no longer apply; allocations not restored: {Rejected}")]
         public static partial void ServicesSkipped(ILogger logger, int skipped, string rejected);

@@ -8,6 +8,9 @@ public static class DatapathObjects
     public const string FromContainer = "tendril_from_container";
     public const string ToContainer = "tendril_to_container";
 
+    public const string FromNetdev = "tendril_from_netdev";
+    public const string ToNetdev = "tendril_to_netdev";
+
     public const string EndpointsMap = "tendril_endpoints";
     public const string EndpointsByIfindexMap = "tendril_endpoints_by_ifindex";
     public const string IpCacheMap = "tendril_ipcache";
@@ -29,6 +32,7 @@ public static class DatapathObjects
     public const string LbReverseSkMap = "tendril_lb4_reverse_sk";
     public const string LbAffinityMap = "tendril_lb4_affinity";
     public const string LbMaglevMap = "tendril_lb4_maglev";
+    public const string NodePortNatMap = "tendril_nodeport_nat";
 
     /// <summary>Load-time constants of both objects' load balancer (bpf/lib/lb.h).</summary>
     public const string MaglevTableSizeGlobal = "cfg_lb_maglev_table_size";
@@ -36,6 +40,9 @@ public static class DatapathObjects
 
     /// <summary>The endpoint program object (bpf/lxc.c).</summary>
     public static CollectionSpec Lxc() => CollectionSpec.FromResource(typeof(DatapathObjects).Assembly, "bpf/lxc.o");
+
+    /// <summary>The external-device object (bpf/host.c): NodePort, ExternalIP and LoadBalancer from outside the node.</summary>
+    public static CollectionSpec Host() => CollectionSpec.FromResource(typeof(DatapathObjects).Assembly, "bpf/host.o");
 
     /// <summary>The socket-LB object (bpf/sock.c): cgroup connect4, sendmsg4, recvmsg4 and getpeername4 hooks.</summary>
     public static CollectionSpec Sock() => CollectionSpec.FromResource(typeof(DatapathObjects).Assembly, "bpf/sock.o");

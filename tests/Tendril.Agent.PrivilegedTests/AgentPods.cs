@@ -25,7 +25,8 @@ internal sealed class AgentPods : IAsyncDisposable
 
     public List<Pod> Pods { get; } = new();
 
-    public static async Task<AgentPods> StartAsync(IReadOnlyList<string>? agentArgs = null)
+    /// <param name="prepareNode">Runs with the node namespace's name before the agent starts (devices the agent is told about).</param>
+    public static async Task<AgentPods> StartAsync(IReadOnlyList<string>? agentArgs = null, Action<string>? prepareNode = null)
     {
         var pods = new AgentPods();
         try
@@ -34,6 +35,7 @@ internal sealed class AgentPods : IAsyncDisposable
             pods._namespaces.Add(pods.NodeName);
             NetworkNamespaces.Create(pods.NodeName);
             pods.Node = NetNsThread.StartNamed(pods.NodeName);
+            prepareNode?.Invoke(pods.NodeName);
             pods.Agent = await AgentProcess.StartAsync(NetworkNamespaces.PathOf(pods.NodeName), extraArgs: agentArgs);
             pods.Client = pods.Agent.Client();
             return pods;

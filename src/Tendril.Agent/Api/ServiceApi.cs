@@ -73,6 +73,7 @@ internal static class ServiceApi
                         s.Flags.HasFlag(Datapath.Abi.ServiceFlags.SessionAffinity) ? $"affinity {s.AffinityTimeoutSeconds}s" : null,
                         s.Flags.HasFlag(Datapath.Abi.ServiceFlags.Maglev) ? maglev.Contains(s.RevNatIndex) ? "maglev" : "maglev (no table)" : null,
                         s.Flags.HasFlag(Datapath.Abi.ServiceFlags.RejectWithoutBackends) ? "reject" : "drop",
+                        s.Flags.HasFlag(Datapath.Abi.ServiceFlags.Routable) ? "routable" : null,
                         reverseNat.TryGetValue(s.RevNatIndex, out var r) ? $"rev-NAT {r.Address}:{r.Port}" : "no rev-NAT",
                     }.Where(f => f is not null)),
                     scope = s.Frontend.Scope == 0 ? "external" : "internal",

@@ -87,6 +87,8 @@ internal static class LoadBalancerWriter
             flags |= DatapathFlags.Maglev;
         if (frontend.NoBackendAction == NoBackendAction.Reject)
             flags |= DatapathFlags.RejectWithoutBackends;
+        if (frontend.Flags.HasFlag(ServiceFlags.Routable))
+            flags |= DatapathFlags.Routable;
         return new ServiceRecord(FrontendOf(frontend.Key), frontend.ServiceId, frontend.ActiveBackends.Items, flags,
             HasAffinity(frontend) ? frontend.AffinityTimeoutSeconds : 0);
     }

@@ -19,6 +19,9 @@ public enum ServiceFlags : byte
 
     /// <summary>Without backends, refuse (connect() fails with ECONNREFUSED); otherwise drop (reason 158).</summary>
     RejectWithoutBackends = 0x04,
+
+    /// <summary>NodePort, ExternalIP or LoadBalancer frontend: served to clients outside the node (bpf/host.c).</summary>
+    Routable = 0x08,
 }
 
 /// <summary>LB_BACKEND_* of a backend.</summary>

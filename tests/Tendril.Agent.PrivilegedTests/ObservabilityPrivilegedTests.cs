@@ -53,41 +53,16 @@ public sealed class ObservabilityPrivilegedTests
         }
     }
 
-    private static GrpcChannel Channel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), token);
-                return new NetworkStream(s, ownsSocket: true);
-            },
-        },
-    });
-
-    private static async Task<List<Flow>> FlowsAsync(Observer.ObserverClient client, GetFlowsRequest request)
-    {
-        var flows = new List<Flow>();
-        using var call = client.GetFlows(request, deadline: DateTime.UtcNow.AddSeconds(10));
-        await foreach (var response in call.ResponseStream.ReadAllAsync())
-        {
-            if (response.Flow is { } flow)
-                flows.Add(flow);
-        }
-        return flows;
-    }
-
     [PrivilegedFact]
     public async Task PrivilegedHubble_AllowedAndDeniedTraffic_FlowsCarryVerdictReasonAndPodNames()
     {
         var (node, server) = await AllowedAndDeniedAsync();
         await using var _ = node;
         using var __ = server;
-        using var channel = Channel(node.Agent.HubbleSocket);
+        using var channel = HubbleClient.Channel(node.Agent.HubbleSocket);
         var client = new Observer.ObserverClient(channel);
 
-        var flows = await FlowsAsync(client, new GetFlowsRequest { Number = 500 });
+        var flows = await HubbleClient.FlowsAsync(client, new GetFlowsRequest { Number = 500 });
 
         var forwarded = flows.Where(f => f.Verdict == Verdict.Forwarded && f.Source?.PodName == "a" && f.Destination?.PodName == "b").ToList();
         Assert.NotEmpty(forwarded);
@@ -103,7 +78,7 @@ public sealed class ObservabilityPrivilegedTests
         Assert.Contains(flows, f => f.EventType.Type == 5 && f.Verdict == Verdict.Dropped && f.Source?.PodName == "c");
         Assert.Contains(flows, f => f.EventType.Type == 5 && f.Verdict == Verdict.Forwarded && f.Source?.PodName == "a" && f.PolicyMatchType == 2);
 
-        var onlyDrops = await FlowsAsync(client, new GetFlowsRequest
+        var onlyDrops = await HubbleClient.FlowsAsync(client, new GetFlowsRequest
         {
             Number = 500,
             Whitelist = { new FlowFilter { Verdict = { Verdict.Dropped }, SourcePod = { "default/c" } } },
@@ -124,9 +99,9 @@ public sealed class ObservabilityPrivilegedTests
         var (node, server) = await AllowedAndDeniedAsync();
         await using var _ = node;
         using var __ = server;
-        using var channel = Channel(node.Agent.HubbleSocket);
+        using var channel = HubbleClient.Channel(node.Agent.HubbleSocket);
         var client = new Observer.ObserverClient(channel);
-        await FlowsAsync(client, new GetFlowsRequest { Number = 1 }); // a first call pays for the server's warm-up
+        await HubbleClient.FlowsAsync(client, new GetFlowsRequest { Number = 1 }); // a first call pays for the server's warm-up
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var call = client.GetFlows(new GetFlowsRequest
         {

@@ -77,6 +77,12 @@ public sealed class ServicePrivilegedTests
         var lb = (await node.Client.GetJsonAsync("bpf/lb")).EnumerateArray().ToList();
         Assert.Equal(3, lb.Count(r => r.GetProperty("service").GetString() == $"{Vip}:80/TCP"));
         Assert.Contains(lb, r => r.GetProperty("slot").GetInt32() == 0 && r.GetProperty("flags").GetString()!.Contains("reject"));
+
+        // Flows show the translation: requests name the service they were sent to, replies the service they come from.
+        using var channel = HubbleClient.Channel(node.Agent.HubbleSocket);
+        var flows = await HubbleClient.FlowsAsync(new Observer.ObserverClient(channel), new GetFlowsRequest { Number = 500 });
+        Assert.Contains(flows, f => f.Source?.PodName == "client" && f.DestinationService?.Name == "web" && f.DestinationService.Namespace == "default");
+        Assert.Contains(flows, f => f.Destination?.PodName == "client" && f.SourceService?.Name == "web");
     }
 
     [PrivilegedFact]
@@ -168,14 +174,14 @@ public sealed class ServicePrivilegedTests
         Assert.True(tcpError == SocketError.ConnectionRefused && tcpTime < TimeSpan.FromSeconds(1), $"TCP connect: {tcpError} after {tcpTime}");
         Assert.True(udpError == SocketError.ConnectionRefused && udpTime < TimeSpan.FromSeconds(1), $"UDP exchange: {udpError} after {udpTime}");
 
-        using var channel = HubbleChannel(node.Agent.HubbleSocket);
+        using var channel = HubbleClient.Channel(node.Agent.HubbleSocket);
         var observer = new Observer.ObserverClient(channel);
         // The refusal is quicker than the agent's event reader: wait for the drop to be observed.
         Flow? dropped = null;
         var deadline = Stopwatch.StartNew();
         while (dropped is null && deadline.Elapsed < Quick)
         {
-            var flows = await FlowsAsync(observer, new GetFlowsRequest { Number = 200 });
+            var flows = await HubbleClient.FlowsAsync(observer, new GetFlowsRequest { Number = 200 });
             dropped = flows.FirstOrDefault(f => f.Verdict == Verdict.Dropped && f.DropReason == 158 && f.L4?.TCP != null);
             if (dropped is null)
                 await Task.Delay(100);
@@ -195,9 +201,9 @@ public sealed class ServicePrivilegedTests
         var (error, _) = await TcpConnectErrorAsync(client.Thread, Vip, 80);
         Assert.Equal(SocketError.TimedOut, error);
 
-        using var channel = HubbleChannel(node.Agent.HubbleSocket);
+        using var channel = HubbleClient.Channel(node.Agent.HubbleSocket);
         var observer = new Observer.ObserverClient(channel);
-        var flows = await FlowsAsync(observer, new GetFlowsRequest { Number = 200 });
+        var flows = await HubbleClient.FlowsAsync(observer, new GetFlowsRequest { Number = 200 });
         var dropped = flows.First(f => f.Verdict == Verdict.Dropped && f.DropReason == 158);
         Assert.Equal("client", dropped.Source?.PodName);
         Assert.Equal(80u, dropped.L4?.TCP?.DestinationPort);
@@ -433,28 +439,4 @@ public sealed class ServicePrivilegedTests
 
     private static string NetworkNamespacePath(AgentPods.Pod pod) => Tendril.Netlink.Namespaces.NetworkNamespaces.PathOf(pod.Namespace);
 
-    private static GrpcChannel HubbleChannel(string socket) => GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-    {
-        HttpHandler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), token);
-                return new NetworkStream(s, ownsSocket: true);
-            },
-        },
-    });
-
-    private static async Task<List<Flow>> FlowsAsync(Observer.ObserverClient client, GetFlowsRequest request)
-    {
-        var flows = new List<Flow>();
-        using var call = client.GetFlows(request, deadline: DateTime.UtcNow.AddSeconds(10));
-        await foreach (var response in call.ResponseStream.ReadAllAsync())
-        {
-            if (response.Flow is { } flow)
-                flows.Add(flow);
-        }
-        return flows;
-    }
 }

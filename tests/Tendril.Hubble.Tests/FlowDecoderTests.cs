@@ -21,10 +21,41 @@ public class FlowDecoderTests
         public FlowEndpointInfo? ResolveIdentity(uint identity) => ReservedIdentities.Describe(identity);
 
         public string? InterfaceName(uint ifindex) => ifindex == 7 ? "lxc12" : null;
+
+        public static readonly FlowServiceInfo Deathstar = new("default", "deathstar");
+
+        public FlowServiceInfo? ResolveService(ushort serviceId) => serviceId == 7 ? Deathstar : null;
     }
 
     private static FlowDecoder NewDecoder() =>
         new("node-a", new FakeResolver(), new BootClock(new ManualTimeProvider(Now, MonotonicNow)), "v1.0.0");
+
+    [Theory]
+    [InlineData((byte)1, false)]
+    [InlineData((byte)3, true)]
+    public void Decode_TranslatedForAService_NamesTheServiceOnTheRightSide(byte ctState, bool reply)
+    {
+        var bytes = new FlowEventBytes
+        {
+            Type = 4, Subtype = 5, SourceEndpoint = 12, CtState = ctState, Protocol = 6, Sport = 40000, Dport = 80, TcpFlags = 0x02,
+            RevNatIndex = 7,
+        }.Build();
+
+        var flow = NewDecoder().Decode(bytes);
+
+        var named = reply ? flow.SourceService : flow.DestinationService;
+        Assert.Equal(("default", "deathstar"), (named.Namespace, named.Name));
+        Assert.Null(reply ? flow.DestinationService : flow.SourceService);
+    }
+
+    [Fact]
+    public void Decode_UnknownServiceId_NamesNoService()
+    {
+        var flow = NewDecoder().Decode(new FlowEventBytes { Type = 4, Subtype = 5, SourceEndpoint = 12, CtState = 1, Protocol = 17, RevNatIndex = 9 }.Build());
+
+        Assert.Null(flow.DestinationService);
+        Assert.Null(flow.SourceService);
+    }
 
     [Fact]
     public void RecordSize_MatchesCLayout()

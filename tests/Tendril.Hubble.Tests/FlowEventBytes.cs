@@ -29,6 +29,7 @@ internal sealed class FlowEventBytes
     public byte Family { get; init; } = 1;
     public byte MatchType { get; init; }
     public byte Verdict { get; init; }
+    public ushort RevNatIndex { get; init; }
     public uint Len { get; init; } = 60;
     public uint Ifindex { get; init; }
 
@@ -53,6 +54,7 @@ internal sealed class FlowEventBytes
         b[62] = Family;
         b[63] = MatchType;
         b[64] = Verdict;
+        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(66), RevNatIndex);
         BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(68), Len);
         BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(72), Ifindex);
         return b;

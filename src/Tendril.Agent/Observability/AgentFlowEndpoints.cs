@@ -5,6 +5,8 @@ using System.Net;
 using Tendril.Agent.Endpoints;
 using Tendril.Agent.Identities;
 using Tendril.Agent.Policy;
+using Tendril.Agent.Services;
+using Tendril.ControlPlane.Services.Model;
 using Tendril.ControlPlane.Identities;
 using Tendril.Hubble.Decoding;
 
@@ -15,9 +17,10 @@ namespace Tendril.Agent.Observability;
 /// identities. Keeps an immutable snapshot of the endpoints, rebuilt on the reading thread when the endpoint manager's
 /// version moves, so lookups take no lock. Thread-safe.
 /// </summary>
-public sealed class AgentFlowEndpoints(EndpointManager endpoints, LocalIdentityAllocator identities, AgentPolicy policy) : IFlowEndpointResolver
+public sealed class AgentFlowEndpoints(EndpointManager endpoints, LocalIdentityAllocator identities, AgentPolicy policy, ServiceManager services) : IFlowEndpointResolver
 {
     private readonly ConcurrentDictionary<uint, FlowEndpointInfo> _identities = new();
+    private readonly ConcurrentDictionary<ServiceKey, FlowServiceInfo> _services = new();
     private Snapshot _snapshot = new(-1, FrozenDictionary<ushort, FlowEndpointInfo>.Empty, FrozenDictionary<uint, FlowEndpointInfo>.Empty);
 
     public FlowEndpointInfo? ResolveEndpoint(ushort endpointId) => Current().ById.GetValueOrDefault(endpointId);
@@ -37,6 +40,9 @@ public sealed class AgentFlowEndpoints(EndpointManager endpoints, LocalIdentityA
         _identities[identity] = info;
         return info;
     }
+
+    public FlowServiceInfo? ResolveService(ushort serviceId) =>
+        services.ServiceOf(serviceId) is { } key ? _services.GetOrAdd(key, static k => new FlowServiceInfo(k.Namespace, k.Name)) : null;
 
     private Snapshot Current()
     {

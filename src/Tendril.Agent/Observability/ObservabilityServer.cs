@@ -39,7 +39,7 @@ public static class ObservabilityServer
 
         var builder = WebApplication.CreateSlimBuilder();
         logging(builder.Logging);
-        builder.Services.AddSingleton<IFlowEndpointResolver>(new AgentFlowEndpoints(runtime.Endpoints, runtime.Identities, runtime.Policy));
+        builder.Services.AddSingleton<IFlowEndpointResolver>(new AgentFlowEndpoints(runtime.Endpoints, runtime.Identities, runtime.Policy, runtime.Services));
         builder.Services.AddSingleton(_ => RingBufferReader.Open(runtime.Datapath.Events, () => KernelLost(runtime.Datapath.EventsLost)));
         builder.Services.AddSingleton<IFlowEventSource>(sp => new RingBufferFlowSource(sp.GetRequiredService<RingBufferReader>()));
         builder.Services.AddTendrilHubble(hubble);                                              // observer, store, gRPC

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Tendril.Agent.State;
@@ -43,6 +44,7 @@ public sealed partial class ServiceManager
     private readonly ServiceRepository _repository;
     private readonly ILogger _logger;
     private LoadBalancerState _written = LoadBalancerState.Empty;
+    private ServiceIdIndex _serviceIds = new(LoadBalancerState.Empty, FrozenDictionary<ushort, ServiceKey>.Empty);
     private bool _restored;
 
     /// <param name="nodeAddresses">This node's IPv4 addresses: NodePort frontends open on each.</param>
@@ -62,6 +64,27 @@ public sealed partial class ServiceManager
 
     /// <summary>The services, their allocations and resolved backends.</summary>
     public ServiceSnapshot Snapshot => _repository.Snapshot;
+
+    /// <summary>
+    /// The service a service ID (rev-NAT index) belongs to in what the maps hold now, or null. Lock-free: an index
+    /// built once per written state (the flow decoder asks for every translated packet).
+    /// </summary>
+    public ServiceKey? ServiceOf(ushort serviceId)
+    {
+        var written = Volatile.Read(ref _written);
+        var index = Volatile.Read(ref _serviceIds);
+        if (!ReferenceEquals(index.State, written))
+        {
+            var byId = new Dictionary<ushort, ServiceKey>();
+            foreach (var frontend in written.Frontends.Values)
+                byId.TryAdd(frontend.ServiceId, frontend.Service);
+            index = new ServiceIdIndex(written, byId.ToFrozenDictionary());
+            Volatile.Write(ref _serviceIds, index);
+        }
+        return index.ById.TryGetValue(serviceId, out var key) ? key : null;
+    }
+
+    private sealed record ServiceIdIndex(LoadBalancerState State, FrozenDictionary<ushort, ServiceKey> ById);
 
     /// <summary>What the maps were last written with (service IDs, backend IDs, slots).</summary>
     public LoadBalancerState LoadBalancer

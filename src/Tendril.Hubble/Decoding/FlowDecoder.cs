@@ -35,6 +35,7 @@ public sealed class FlowDecoder
     private readonly ConcurrentDictionary<(ushort, uint, FlowEndpointInfo?), Endpoint> _endpoints = new();
     private readonly ConcurrentDictionary<uint, string> _addresses = new();
     private readonly ConcurrentDictionary<uint, NetworkInterface> _interfaces = new();
+    private readonly ConcurrentDictionary<FlowServiceInfo, Service> _services = new();
     private long _decoded;
     private long _malformed;
 
@@ -129,6 +130,15 @@ public sealed class FlowDecoder
         SetLayer4(flow, in ev, v6);
         SetVerdict(flow, in ev);
         SetDirectionAndReply(flow, in ev);
+        if (ev.RevNatIndex != 0 && _resolver.ResolveService(ev.RevNatIndex) is { } service)
+        {
+            // The datapath translated this packet for a service: the request goes to it, the reply comes from it.
+            var message = _services.GetOrAdd(service, static s => new Service { Namespace = s.Namespace, Name = s.Name });
+            if (flow.IsReply == true)
+                flow.SourceService = message;
+            else
+                flow.DestinationService = message;
+        }
         if (ev.Ifindex != 0)
             flow.Interface = _interfaces.GetOrAdd(ev.Ifindex, static (index, resolver) => new NetworkInterface { Index = index, Name = resolver.InterfaceName(index) ?? "" }, _resolver);
         return flow;

@@ -22,7 +22,13 @@ public interface IFlowEndpointResolver
 
     /// <summary>The name of the network interface with this index, or null.</summary>
     string? InterfaceName(uint ifindex) => null;
+
+    /// <summary>The service a load-balanced packet was translated for (its rev-NAT index, the service ID), or null.</summary>
+    FlowServiceInfo? ResolveService(ushort serviceId) => null;
 }
+
+/// <summary>A service as flows name it. Instances are shared between flows.</summary>
+public sealed record FlowServiceInfo(string Namespace, string Name);
 
 /// <summary>
 /// An immutable description of one side of a flow. <see cref="Labels"/> are "source:key=value" strings such as

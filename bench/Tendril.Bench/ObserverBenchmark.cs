@@ -75,39 +75,8 @@ internal static class ObserverBenchmark
         public string Rounds => string.Join(", ", Off.Zip(On, (off, on) => $"{off:F2}/{on:F2}"));
     }
 
-    public static async Task<int> RunAsync(bool smoke)
-    {
-        // Ctrl+C and SIGTERM cancel instead of killing the process, so the namespaces and pins are always removed.
-        using var interrupted = new CancellationTokenSource();
-        void Interrupt(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            interrupted.Cancel();
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        try
-        {
-            await MeasureAsync(smoke ? ObserverSettings.Smoke : ObserverSettings.Full, interrupted.Token);
-            return 0;
-        }
-        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("observer benchmark: interrupted; what it had created is removed");
-            return 1;
-        }
-        catch (BenchmarkException e)
-        {
-            Console.Error.WriteLine($"observer benchmark: {e.Message}");
-            return 1;
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"observer benchmark: {e.Message}");
-            Console.Error.WriteLine(e);
-            return 1;
-        }
-    }
+    public static Task<int> RunAsync(bool smoke) =>
+        BenchmarkRun.RunAsync("observer", token => MeasureAsync(smoke ? ObserverSettings.Smoke : ObserverSettings.Full, token));
 
     private static async Task MeasureAsync(ObserverSettings s, CancellationToken cancellationToken)
     {

@@ -52,39 +52,8 @@ internal static class ServicesBenchmark
         public double? PerSecond(PathKind path) => Runs.TryGetValue(path, out var runs) ? Stats.Median(runs.Select(r => r.PerSecond)) : null;
     }
 
-    public static async Task<int> RunAsync(bool smoke)
-    {
-        // Ctrl+C and SIGTERM cancel instead of killing the process, so the namespaces, pins and cgroup are always removed.
-        using var interrupted = new CancellationTokenSource();
-        void Interrupt(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            interrupted.Cancel();
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        try
-        {
-            await MeasureAsync(smoke ? ServicesSettings.Smoke : ServicesSettings.Full, interrupted.Token);
-            return 0;
-        }
-        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("services benchmark: interrupted; what it had created is removed");
-            return 1;
-        }
-        catch (BenchmarkException e)
-        {
-            Console.Error.WriteLine($"services benchmark: {e.Message}");
-            return 1;
-        }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"services benchmark: {e.Message}");
-            Console.Error.WriteLine(e);
-            return 1;
-        }
-    }
+    public static Task<int> RunAsync(bool smoke) =>
+        BenchmarkRun.RunAsync("services", token => MeasureAsync(smoke ? ServicesSettings.Smoke : ServicesSettings.Full, token));
 
     private static async Task MeasureAsync(ServicesSettings s, CancellationToken cancellationToken)
     {

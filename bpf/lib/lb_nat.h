@@ -87,6 +87,29 @@ static __always_inline int lb4_no_backend(struct __sk_buff *skb, struct packet_c
 }
 
 /*
+ * The backend a live service connection keeps (its service conntrack entry, refreshed), or 0 when there is none:
+ * no entry, an expired one, a vanished backend, or a new TCP SYN that must not go to a terminating backend. Fills
+ * *key with the connection's service conntrack key either way.
+ */
+static __always_inline struct lb4_backend *lb4_connection_backend(struct parsed_ipv4 *pkt, struct ct4_key *key, __u64 now)
+{
+	struct lb4_backend *backend;
+	struct ct_entry *entry;
+
+	ct_key_of(pkt, key, false);
+	key->flags = CT_KEY_F_SERVICE;
+	entry = bpf_map_lookup_elem(ct_map(pkt->protocol), key);
+	if (!entry || entry->expires_ns < now)
+		return 0;
+	backend = lb4_backend(entry->backend_id);
+	if (backend && backend->state != LB_BACKEND_ACTIVE && (pkt->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		return 0;
+	if (backend)
+		entry->expires_ns = now + lb4_service_lifetime(pkt->protocol);
+	return backend;
+}
+
+/*
  * If the packet goes to a service frontend: finds the backend of its connection (the service conntrack entry) or
  * selects one for a new connection, and rewrites the destination to it. A TCP SYN never reuses a backend that is
  * terminating. p->rev_nat_index then names the service, for the connection's conntrack entry. Returns 0 to go on
@@ -97,7 +120,7 @@ static __always_inline int lb4_translate(struct __sk_buff *skb, struct packet_ct
 {
 	struct lb4_affinity_key client = {};
 	struct lb4_backend *backend = 0;
-	struct ct_entry *entry, fresh;
+	struct ct_entry fresh;
 	struct lb4_service *svc;
 	struct lb4_key master;
 	struct ct4_key key;
@@ -113,16 +136,7 @@ static __always_inline int lb4_translate(struct __sk_buff *skb, struct packet_ct
 	p->rev_nat_index = svc->rev_nat_index;
 
 	now = bpf_ktime_get_ns();
-	ct_key_of(&p->pkt, &key, false);
-	key.flags = CT_KEY_F_SERVICE;
-	entry = bpf_map_lookup_elem(ct_map(p->pkt.protocol), &key);
-	if (entry && entry->expires_ns >= now) {
-		backend = lb4_backend(entry->backend_id);
-		if (backend && backend->state != LB_BACKEND_ACTIVE && (p->pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
-			backend = 0;
-		else if (backend)
-			entry->expires_ns = now + lb4_service_lifetime(p->pkt.protocol);
-	}
+	backend = lb4_connection_backend(&p->pkt, &key, now);
 	if (!backend) {
 		client.client_ip = p->pkt.saddr;
 		backend_id = lb4_select_backend(&master, svc, &client, lb4_flow_hash(&p->pkt));

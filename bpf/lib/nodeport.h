@@ -73,7 +73,7 @@ static __always_inline bool nodeport_translate(struct __sk_buff *skb, struct pac
 	struct lb4_backend *backend = 0;
 	struct nodeport_nat_key nat_key = {};
 	struct nodeport_nat nat = {};
-	struct ct_entry *entry, fresh;
+	struct ct_entry fresh;
 	struct lb4_service *svc;
 	struct lb4_key master;
 	struct ct4_key key;
@@ -88,16 +88,7 @@ static __always_inline bool nodeport_translate(struct __sk_buff *skb, struct pac
 		return false;
 
 	now = bpf_ktime_get_ns();
-	ct_key_of(&p->pkt, &key, false);
-	key.flags = CT_KEY_F_SERVICE;
-	entry = bpf_map_lookup_elem(ct_map(p->pkt.protocol), &key);
-	if (entry && entry->expires_ns >= now) {
-		backend = lb4_backend(entry->backend_id);
-		if (backend && backend->state != LB_BACKEND_ACTIVE && (p->pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
-			backend = 0;
-		else if (backend)
-			entry->expires_ns = now + lb4_service_lifetime(p->pkt.protocol);
-	}
+	backend = lb4_connection_backend(&p->pkt, &key, now);
 	if (!backend) {
 		client.client_ip = p->pkt.saddr;
 		backend_id = lb4_select_backend(&master, svc, &client, lb4_flow_hash(&p->pkt));

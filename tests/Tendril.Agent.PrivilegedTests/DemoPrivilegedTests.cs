@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tendril.Tests.Common;
 using Xunit;
 
@@ -11,16 +10,9 @@ public sealed class DemoPrivilegedTests
     [PrivilegedFact]
     public async Task PrivilegedDemo_AsTheReadmeRunsIt_TiefighterLandsXwingIsDeniedAndNothingRemains()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tendril.dll"));
-        psi.ArgumentList.Add("demo");
-        using var demo = Process.Start(psi)!;
-        var stderr = demo.StandardError.ReadToEndAsync();
-        string output = await demo.StandardOutput.ReadToEndAsync();
-        using (var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
-            await demo.WaitForExitAsync(cts.Token);
+        var (exit, output, stderr) = await ChildProcess.RunDotnetAsync("tendril.dll", ["demo"], TimeSpan.FromMinutes(3));
 
-        Assert.True(demo.ExitCode == 0, output + await stderr);
+        Assert.True(exit == 0, output + stderr);
         Assert.Contains("tiefighter$ curl http://10.220.0.2/v1/request-landing → Ship landed", output);
         Assert.Contains("xwing$ curl http://10.220.0.2/v1/request-landing → no answer", output);
         Assert.Matches(@"default/xwing:\d+ \(ID:\d+\) -> default/deathstar:80 \(ID:\d+\) Policy denied DROPPED \(TCP Flags: SYN\)", output);

@@ -71,7 +71,7 @@ public sealed class FlowMetrics
                 _tcpFlags?.WithLabels(flag, family).Inc();
         }
         if (l4?.ICMPv4 is { } icmp)
-            _icmp?.WithLabels("IPv4", FlowSummary.IcmpV4((byte)icmp.Type, 0)["ICMPv4 ".Length..]).Inc();
+            _icmp?.WithLabels("IPv4", FlowSummary.IcmpV4TypeName((byte)icmp.Type)).Inc();
         if (flow.IsReply != true && DestinationPort(l4) is { } port)
             _ports?.WithLabels(protocol, port.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
     }
@@ -97,16 +97,8 @@ public sealed class FlowMetrics
     private static string? FlagName(TCPFlags flags) =>
         flags.SYN && flags.ACK ? "SYN-ACK" : flags.SYN ? "SYN" : flags.FIN ? "FIN" : flags.RST ? "RST" : null;
 
-    private static string MatchName(uint match) => match switch
-    {
-        1 => "l3-only",
-        2 => "l3-l4",
-        3 => "l4-only",
-        4 => "all",
-        5 => "l3-proto",
-        6 => "proto-only",
-        _ => "none",
-    };
+    /// <summary>Hubble's <c>match</c> label: the monitor's match name in lower case (l3-l4, l4-only, none …).</summary>
+    private static string MatchName(uint match) => PolicyMatchTypes.Name(match).ToLowerInvariant();
 
     /// <summary>Hubble's protocol label: the proto's oneof field name (TCP, UDP, ICMPv4, …).</summary>
     private static string ProtocolName(Layer4? l4) => l4?.ProtocolCase switch

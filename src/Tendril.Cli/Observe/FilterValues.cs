@@ -24,7 +24,7 @@ internal static class FilterValues
             return reserved;
         if (uint.TryParse(value, out var number))
             return number;
-        var names = string.Join(", ", MonitorNames.ReservedIdentities.Where(n => n is not null));
+        var names = string.Join(", ", ReservedIdentityNames.All.Select(r => r.Name));
         throw new FlagException(flag, $"invalid security identity '{value}', expected one of {names} or a number");
     }
 

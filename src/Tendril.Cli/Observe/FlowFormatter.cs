@@ -51,7 +51,7 @@ internal static class FlowFormatter
     {
         if (identity > 0 && identity < MonitorNames.MinimalNumericIdentity && !numeric)
         {
-            var name = identity < MonitorNames.ReservedIdentities.Length ? MonitorNames.ReservedIdentities[identity] : null;
+            var name = ReservedIdentityNames.Name(identity);
             return color.Identity($"({name ?? identity.ToString(CultureInfo.InvariantCulture)})");
         }
         return color.Identity($"(ID:{identity})");

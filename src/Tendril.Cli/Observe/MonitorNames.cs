@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Tendril.Hubble.Api;
 
 namespace Tendril.Cli.Observe;
 
@@ -58,13 +59,6 @@ internal static class MonitorNames
         ["service-deleted"] = 12,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Reserved identities by number (1–10); the index is the identity.</summary>
-    public static readonly string?[] ReservedIdentities =
-    [
-        null, "host", "world", "unmanaged", "health", "init", "remote-node", "kube-apiserver", "ingress",
-        "world-ipv4", "world-ipv6",
-    ];
-
     /// <summary>Identities below this number are reserved, named or not.</summary>
     public const uint MinimalNumericIdentity = 256;
 
@@ -73,33 +67,11 @@ internal static class MonitorNames
         subType >= 0 && subType < ObservationPoints.Length ? ObservationPoints[subType] : subType.ToString();
 
     /// <summary>The policy-verdict match type as the monitor prints it.</summary>
-    public static string PolicyMatch(uint matchType) => matchType switch
-    {
-        0 => "none",
-        1 => "L3-Only",
-        2 => "L3-L4",
-        3 => "L4-Only",
-        4 => "all",
-        5 => "L3-Proto",
-        6 => "Proto-Only",
-        _ => "unknown",
-    };
+    public static string PolicyMatch(uint matchType) => PolicyMatchTypes.Name(matchType);
 
     /// <summary>The monitor text of a drop (or other datapath) reason code, or the number when unknown.</summary>
-    public static string DropReason(int code) => Tendril.Hubble.Api.DropReasons.Text(code);
+    public static string DropReason(int code) => DropReasons.Text(code);
 
     /// <summary>Resolves a reserved identity name ("world", "host", …) to its number.</summary>
-    public static bool TryReservedIdentity(string name, out uint identity)
-    {
-        for (uint id = 1; id < ReservedIdentities.Length; id++)
-        {
-            if (string.Equals(ReservedIdentities[id], name, StringComparison.OrdinalIgnoreCase))
-            {
-                identity = id;
-                return true;
-            }
-        }
-        identity = 0;
-        return false;
-    }
+    public static bool TryReservedIdentity(string name, out uint identity) => ReservedIdentityNames.TryParse(name, out identity);
 }

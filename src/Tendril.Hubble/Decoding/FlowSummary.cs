@@ -17,19 +17,21 @@ public static class FlowSummary
         [(Syn, "SYN"), (Ack, "ACK"), (Rst, "RST"), (Fin, "FIN"), (Psh, "PSH"), (Urg, "URG"), (Ece, "ECE"), (Cwr, "CWR")];
 
     private static readonly string[] TcpSummaries = BuildTcpSummaries();
-    private static readonly FrozenDictionary<ushort, string> Icmp4 = BuildIcmp(Icmp4Types(), "ICMPv4 ");
-    private static readonly FrozenDictionary<ushort, string> Icmp6 = BuildIcmp(Icmp6Types(), "ICMPv6 ");
 
     /// <summary>"TCP Flags: …" for a TCP flags byte.</summary>
     public static string Tcp(byte flags) => TcpSummaries[flags];
 
     /// <summary>"ICMPv4 &lt;type&gt;[(&lt;code&gt;)]", in the words of Hubble's packet library.</summary>
     public static string IcmpV4(byte type, byte code) =>
-        Icmp4.TryGetValue(Key(type, code), out var s) ? s : "ICMPv4 " + IcmpFallback(Icmp4Types(), type, code);
+        Icmp4.TryGetValue(Key(type, code), out var s) ? s : "ICMPv4 " + IcmpFallback(Icmp4Types, type, code);
+
+    /// <summary>The name of an ICMPv4 type ("EchoRequest"), or its number; for metrics labels, without allocating.</summary>
+    public static string IcmpV4TypeName(byte type) =>
+        Icmp4Types.TryGetValue(type, out var info) ? info.Name : Numbers[type];
 
     /// <summary>"ICMPv6 &lt;type&gt;[(&lt;code&gt;)]".</summary>
     public static string IcmpV6(byte type, byte code) =>
-        Icmp6.TryGetValue(Key(type, code), out var s) ? s : "ICMPv6 " + IcmpFallback(Icmp6Types(), type, code);
+        Icmp6.TryGetValue(Key(type, code), out var s) ? s : "ICMPv6 " + IcmpFallback(Icmp6Types, type, code);
 
     /// <summary>The flag names set in <paramref name="flags"/>, in Hubble's order, joined by ", ".</summary>
     public static string TcpFlagNames(byte flags) => Tcp(flags)["TCP Flags: ".Length..];
@@ -76,7 +78,7 @@ public static class FlowSummary
         return code < info.Codes.Length ? $"{info.Name}({info.Codes[code]})" : $"{info.Name}(Code: {code})";
     }
 
-    private static Dictionary<byte, (string Name, string[]? Codes)> Icmp4Types() => new()
+    private static readonly Dictionary<byte, (string Name, string[]? Codes)> Icmp4Types = new()
     {
         [0] = ("EchoReply", null),
         [3] = ("DestinationUnreachable",
@@ -100,7 +102,7 @@ public static class FlowSummary
         [18] = ("AddressMaskReply", null),
     };
 
-    private static Dictionary<byte, (string Name, string[]? Codes)> Icmp6Types() => new()
+    private static readonly Dictionary<byte, (string Name, string[]? Codes)> Icmp6Types = new()
     {
         [1] = ("DestinationUnreachable",
         [
@@ -118,4 +120,9 @@ public static class FlowSummary
         [136] = ("NeighborAdvertisement", null),
         [137] = ("Redirect", null),
     };
+
+    // Declared after the type tables they are built from: static fields initialise in textual order.
+    private static readonly FrozenDictionary<ushort, string> Icmp4 = BuildIcmp(Icmp4Types, "ICMPv4 ");
+    private static readonly FrozenDictionary<ushort, string> Icmp6 = BuildIcmp(Icmp6Types, "ICMPv6 ");
+    private static readonly string[] Numbers = Enumerable.Range(0, 256).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 }

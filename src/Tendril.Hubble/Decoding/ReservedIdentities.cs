@@ -1,3 +1,5 @@
+using Tendril.Hubble.Api;
+
 namespace Tendril.Hubble.Decoding;
 
 /// <summary>
@@ -13,19 +15,13 @@ public static class ReservedIdentities
         identity < (uint)Known.Length ? Known[identity] : null;
 
     /// <summary>The short name ("host", "world", …) of a reserved identity, or null.</summary>
-    public static string? Name(uint identity) =>
-        Describe(identity)?.Labels[0]["reserved:".Length..];
+    public static string? Name(uint identity) => ReservedIdentityNames.Name(identity);
 
     private static FlowEndpointInfo?[] Build()
     {
-        string?[] names =
-        [
-            null, "host", "world", "unmanaged", "health", "init", "remote-node", "kube-apiserver", "ingress",
-            "world-ipv4", "world-ipv6",
-        ];
-        var known = new FlowEndpointInfo?[names.Length];
-        for (uint id = 1; id < names.Length; id++)
-            known[id] = new FlowEndpointInfo(0, id, "", "", ["reserved:" + names[id]]);
+        var known = new FlowEndpointInfo?[ReservedIdentityNames.All.Max(r => r.Id) + 1];
+        foreach (var (id, name) in ReservedIdentityNames.All)
+            known[id] = new FlowEndpointInfo(0, id, "", "", ["reserved:" + name]);
         return known;
     }
 }

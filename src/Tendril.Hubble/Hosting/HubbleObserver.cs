@@ -112,11 +112,18 @@ public sealed partial class HubbleObserver : IFlowRecordSink
             using var wake = cancellationToken.Register(source.Wake);
             try
             {
+                long nextLostCheck = 0;
                 while (!cancellationToken.IsCancellationRequested)
                 {
                     // The timeout only bounds how stale the kernel's lost counter may get; records wake us at once.
                     source.Poll(this, 1000);
-                    ReportKernelLost(source.KernelLost);
+                    // The lost counter is a per-CPU map read (a system call): at most ten times a second, not per batch.
+                    long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                    if (now >= nextLostCheck)
+                    {
+                        ReportKernelLost(source.KernelLost);
+                        nextLostCheck = now + System.Diagnostics.Stopwatch.Frequency / 10;
+                    }
                 }
                 done.SetResult();
             }

@@ -66,6 +66,22 @@ public sealed class AgentClient : IDisposable
     public Task DeleteEndpointAsync(int id, CancellationToken token = default) =>
         SendAsync(HttpMethod.Delete, $"endpoints/{id}", null, Json.JsonElement, token);
 
+    /// <summary>The endpoints of a CNI attachment (the container's, or only its <paramref name="interfaceName"/>).</summary>
+    public Task<List<EndpointModel>> FindEndpointsAsync(string containerId, string? interfaceName = null, CancellationToken token = default) =>
+        SendAsync(HttpMethod.Get, $"endpoints?{AttachmentQuery(containerId, interfaceName)}", null, Json.ListEndpointModel, token);
+
+    /// <summary>Deletes the endpoint of a CNI attachment; succeeds, deleting nothing, when there is none.</summary>
+    public Task<EndpointDeleteResponse> DeleteAttachmentAsync(string containerId, string interfaceName, CancellationToken token = default) =>
+        SendAsync(HttpMethod.Delete, $"endpoints?{AttachmentQuery(containerId, interfaceName)}", null, Json.EndpointDeleteResponse, token);
+
+    /// <summary>The agent's check of an endpoint: its devices, address, routes and datapath entries.</summary>
+    public Task<EndpointCheckResponse> CheckEndpointAsync(int id, CancellationToken token = default) =>
+        SendAsync(HttpMethod.Get, $"endpoints/{id}/check", null, Json.EndpointCheckResponse, token);
+
+    /// <summary>CNI GC: deletes the network's CNI endpoints whose attachments are not listed as valid.</summary>
+    public Task<EndpointGcResponse> CollectGarbageAsync(EndpointGcRequest request, CancellationToken token = default) =>
+        SendAsync(HttpMethod.Post, "endpoints/gc", JsonContent.Create(request, Json.EndpointGcRequest), Json.EndpointGcResponse, token);
+
     /// <summary>Any GET under /v1, as raw JSON (the bpf dumps and listings).</summary>
     public Task<JsonElement> GetJsonAsync(string path, CancellationToken token = default) =>
         SendAsync(HttpMethod.Get, path, null, Json.JsonElement, token);
@@ -96,6 +112,11 @@ public sealed class AgentClient : IDisposable
             return (await response.Content.ReadFromJsonAsync(type, token))!;
         }
     }
+
+    private static string AttachmentQuery(string containerId, string? interfaceName) =>
+        interfaceName is null
+            ? $"containerId={Uri.EscapeDataString(containerId)}"
+            : $"containerId={Uri.EscapeDataString(containerId)}&interface={Uri.EscapeDataString(interfaceName)}";
 
     private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken token)
     {

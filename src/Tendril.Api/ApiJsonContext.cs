@@ -8,5 +8,9 @@ namespace Tendril.Api;
 [JsonSerializable(typeof(EndpointModel))]
 [JsonSerializable(typeof(List<EndpointModel>))]
 [JsonSerializable(typeof(EndpointCreateRequest))]
+[JsonSerializable(typeof(EndpointGcRequest))]
+[JsonSerializable(typeof(EndpointGcResponse))]
+[JsonSerializable(typeof(EndpointDeleteResponse))]
+[JsonSerializable(typeof(EndpointCheckResponse))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

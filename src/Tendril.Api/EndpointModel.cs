@@ -45,6 +45,21 @@ public sealed record EndpointModel
     /// (its rules and what their selectors select stay the same) leaves it, and its policy map, alone.
     /// </summary>
     public long PolicyRevision { get; init; }
+
+    /// <summary>Device name inside the pod.</summary>
+    public string Interface { get; init; } = "eth0";
+
+    /// <summary>The pod's default gateway (the node's router address).</summary>
+    public string? Gateway { get; init; }
+
+    /// <summary>MTU of both ends of the veth.</summary>
+    public int Mtu { get; init; }
+
+    /// <summary>The container runtime's ID of the container, for endpoints made through CNI; null otherwise.</summary>
+    public string? ContainerId { get; init; }
+
+    /// <summary>The CNI network (conflist name) the endpoint was added through; null when not made through CNI.</summary>
+    public string? Network { get; init; }
 }
 
 /// <summary>Cilium's endpoint states that apply here.</summary>
@@ -71,4 +86,36 @@ public sealed record EndpointCreateRequest
 
     /// <summary>Device name inside the pod; eth0 by default.</summary>
     public string? Interface { get; init; }
+
+    /// <summary>
+    /// The container runtime's container ID (CNI_CONTAINERID). With it, (container ID, interface) names the attachment:
+    /// creating it again for the same netns returns the endpoint that exists.
+    /// </summary>
+    public string? ContainerId { get; init; }
+
+    /// <summary>The CNI network name, which scopes garbage collection.</summary>
+    public string? Network { get; init; }
 }
+
+/// <summary>A CNI attachment: a container's interface.</summary>
+public sealed record EndpointAttachment(string ContainerId, string Interface);
+
+/// <summary>
+/// CNI GC: every endpoint of <see cref="Network"/> made through CNI whose attachment is not in <see cref="Valid"/> is
+/// deleted.
+/// </summary>
+public sealed record EndpointGcRequest
+{
+    public required string Network { get; init; }
+
+    public required List<EndpointAttachment> Valid { get; init; }
+}
+
+/// <summary>What GC deleted.</summary>
+public sealed record EndpointGcResponse(List<ushort> Deleted);
+
+/// <summary>What deleting an attachment deleted: 0 when nothing had it (deleting is idempotent).</summary>
+public sealed record EndpointDeleteResponse(int Deleted);
+
+/// <summary>The agent's check of an endpoint's devices and datapath state: empty when all is as created.</summary>
+public sealed record EndpointCheckResponse(List<string> Problems);

@@ -30,6 +30,7 @@ internal static class Program
         root.Subcommands.Add(ServiceCommand.Create());   // service apply|create|delete|list
         root.Subcommands.Add(BpfCommand.Create());       // bpf endpoint|ipcache|policy|ct|lb
         root.Subcommands.Add(PodCommand.Create());       // pod run|exec|delete|list
+        root.Subcommands.Add(CniCommand.Create());       // cni install|uninstall: the plugin and a network for runtimes
         root.Subcommands.Add(ObserveCommand.Create());   // flows from the Hubble API, hubble observe's flags
         root.Subcommands.Add(HubbleCommand.Create());    // hubble status|list nodes|list namespaces
         root.Subcommands.Add(DemoCommand.Create());      // the Star Wars demo on embedded defaults

@@ -2,6 +2,7 @@ using Tendril.Api;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Tendril.Agent.Endpoints;
 using Tendril.Agent.Policy;
@@ -25,7 +26,20 @@ internal static class AgentApi
             version = typeof(AgentApi).Assembly.GetName().Version?.ToString(),
         }));
 
-        v1.MapGet("/endpoints", () => Results.Ok(runtime.Endpoints.List()));
+        v1.MapGet("/endpoints", ([FromQuery] string? containerId, [FromQuery(Name = "interface")] string? podDevice) =>
+            Results.Ok(containerId is null ? runtime.Endpoints.List() : runtime.Endpoints.FindAttachment(containerId, podDevice)));
+        // A CNI attachment's endpoint: deleting one that does not exist succeeds (CNI DEL is idempotent).
+        v1.MapDelete("/endpoints", ([FromQuery] string? containerId, [FromQuery(Name = "interface")] string? podDevice) =>
+            string.IsNullOrEmpty(containerId) || string.IsNullOrEmpty(podDevice)
+                ? Results.Problem("containerId and interface are both required to delete an attachment's endpoint", statusCode: StatusCodes.Status400BadRequest, title: "invalid request")
+                : Results.Ok(new EndpointDeleteResponse(runtime.Endpoints.DeleteAttachment(containerId, podDevice))));
+        v1.MapPost("/endpoints/gc", (EndpointGcRequest request) =>
+            string.IsNullOrEmpty(request.Network) || request.Valid is null || request.Valid.Any(a => string.IsNullOrEmpty(a.ContainerId) || string.IsNullOrEmpty(a.Interface))
+                ? Results.Problem("network and valid attachments, each with containerId and interface, are required", statusCode: StatusCodes.Status400BadRequest, title: "invalid request")
+                : Results.Ok(new EndpointGcResponse(runtime.Endpoints.CollectGarbage(request.Network, request.Valid).ToList())));
+        v1.MapGet("/endpoints/{id:int}/check", (int id) => runtime.Endpoints.Check((ushort)id) is { } problems
+            ? Results.Ok(new EndpointCheckResponse(problems.ToList()))
+            : NotFound($"endpoint {id} does not exist"));
         v1.MapGet("/endpoints/{id:int}", (int id) => runtime.Endpoints.Get((ushort)id) is { } e ? Results.Ok(e) : NotFound($"endpoint {id} does not exist"));
         v1.MapPost("/endpoints", (EndpointCreateRequest request) => Guard(() =>
         {

@@ -88,7 +88,12 @@ public sealed class EndpointManager : IDisposable
             foreach (var saved in _state.Load() ?? [])
             {
                 if (_node.Links.Find(saved.HostDevice) is null)
-                    continue; // the pod went away while the agent was down
+                {
+                    // The pod went away while the agent was down (or the CNI plugin deleted its interface because the
+                    // agent was not there): what the datapath still holds for it goes too.
+                    ForgetVanishedLocked(saved);
+                    continue;
+                }
                 _ipam.Reserve(IPAddress.Parse(saved.Ipv4));
                 var identity = _identities.Allocate(LabelSet.Parse(saved.IdentityLabels));
                 var endpoint = saved with { Identity = identity.Id.Value, State = EndpointState.Ready };
@@ -110,10 +115,19 @@ public sealed class EndpointManager : IDisposable
         string netns = request.Netns ?? throw new ArgumentException("netns is required: the pod's network namespace file");
         if (!File.Exists(netns))
             throw new ArgumentException($"netns {netns} does not exist");
+        string podDevice = request.Interface ?? "eth0";
         lock (_gate)
         {
-            if (_endpoints.Values.Any(e => e.NetnsPath == netns))
-                throw new InvalidOperationException($"netns {netns} already has an endpoint");
+            if (request.ContainerId is { } containerId
+                && _endpoints.Values.FirstOrDefault(e => e.ContainerId == containerId && e.Interface == podDevice) is { } existing)
+            {
+                // A runtime retrying ADD for an attachment that exists gets it back; another netns is a conflict.
+                if (existing.NetnsPath != netns)
+                    throw new InvalidOperationException($"container {containerId} interface {podDevice} already has endpoint {existing.Id} in netns {existing.NetnsPath}");
+                return existing;
+            }
+            if (_endpoints.Values.FirstOrDefault(e => e.NetnsPath == netns && e.Interface == podDevice) is { } taken)
+                throw new InvalidOperationException($"netns {netns} already has an endpoint on {podDevice} (endpoint {taken.Id})");
             ushort id = NextId();
             var address = _ipam.Allocate();
             string device = $"{_options.DevicePrefix}{id:x8}"[..Math.Min(15, _options.DevicePrefix.Length + 8)];
@@ -122,7 +136,7 @@ public sealed class EndpointManager : IDisposable
             EndpointNetwork? network = null;
             try
             {
-                network = EndpointDevices.Create(_node, _nodeThread, new EndpointNetworkSpec(device, netns, address, _options.Gateway, _options.Mtu, request.Interface ?? "eth0"));
+                network = EndpointDevices.Create(_node, _nodeThread, new EndpointNetworkSpec(device, netns, address, _options.Gateway, _options.Mtu, podDevice));
                 var endpoint = new EndpointModel
                 {
                     Id = id,
@@ -138,6 +152,11 @@ public sealed class EndpointManager : IDisposable
                     Mac = network.PodMac.ToString(),
                     HostMac = network.HostMac.ToString(),
                     State = EndpointState.Regenerating,
+                    Interface = podDevice,
+                    Gateway = _options.Gateway.ToString(),
+                    Mtu = _options.Mtu,
+                    ContainerId = request.ContainerId,
+                    Network = request.Network,
                 };
                 _datapath.Endpoints.Upsert(RecordOf(endpoint));
                 _policyMaps[id] = _datapath.Policies.Open(id);
@@ -165,6 +184,53 @@ public sealed class EndpointManager : IDisposable
             Save();
             return true;
         }
+    }
+
+    /// <summary>The endpoints of a CNI attachment: the container's, or only its <paramref name="podDevice"/>.</summary>
+    public IReadOnlyList<EndpointModel> FindAttachment(string containerId, string? podDevice)
+    {
+        lock (_gate)
+            return _endpoints.Values.Where(e => e.ContainerId == containerId && (podDevice is null || e.Interface == podDevice)).OrderBy(e => e.Id).ToList();
+    }
+
+    /// <summary>Deletes the endpoint of a CNI attachment; deleting one that does not exist deletes nothing.</summary>
+    public int DeleteAttachment(string containerId, string podDevice)
+    {
+        lock (_gate)
+        {
+            var ids = _endpoints.Values.Where(e => e.ContainerId == containerId && e.Interface == podDevice).Select(e => e.Id).ToList();
+            foreach (var id in ids)
+                Delete(id);
+            return ids.Count;
+        }
+    }
+
+    /// <summary>
+    /// CNI GC: deletes the endpoints made through CNI for <paramref name="network"/> whose attachment is not in
+    /// <paramref name="valid"/>. Endpoints made through the API, or for other networks, are not touched.
+    /// </summary>
+    public IReadOnlyList<ushort> CollectGarbage(string network, IReadOnlyCollection<EndpointAttachment> valid)
+    {
+        var keep = valid.Select(a => (a.ContainerId, a.Interface)).ToHashSet();
+        lock (_gate)
+        {
+            var stale = _endpoints.Values
+                .Where(e => e.ContainerId is not null && e.Network == network && !keep.Contains((e.ContainerId, e.Interface)))
+                .Select(e => e.Id).OrderBy(id => id).ToList();
+            foreach (var id in stale)
+                Delete(id);
+            return stale;
+        }
+    }
+
+    /// <summary>
+    /// What differs from what was created: the node-side device and its route, the pod's device, address and default
+    /// route, and the endpoint's datapath entry. Empty when all is in place.
+    /// </summary>
+    public IReadOnlyList<string>? Check(ushort id)
+    {
+        EndpointModel? endpoint = Get(id);
+        return endpoint is null ? null : EndpointCheck.Problems(endpoint, _node, _datapath);
     }
 
     /// <summary>
@@ -264,6 +330,13 @@ public sealed class EndpointManager : IDisposable
         _ipam.Release(address);
         _endpoints.Remove(id);
         _identities.Release(new NumericIdentity(identity));   // the last user gone: rules stop selecting it
+    }
+
+    private void ForgetVanishedLocked(EndpointModel saved)
+    {
+        _datapath.DetachEndpoint(saved.Id);
+        _datapath.Endpoints.Delete(RecordOf(saved));
+        _datapath.Policies.Remove(saved.Id);
     }
 
     private ushort NextId()

@@ -39,6 +39,9 @@ public sealed unsafe class EndpointMap
         _byIfindex.Delete((uint)endpoint.Ifindex);
     }
 
+    /// <summary>The endpoint that holds <paramref name="address"/>, if any.</summary>
+    public EndpointRecord? Find(IPAddress address) => _byAddress.TryLookup(KeyOf(address), out var info) ? FromInfo(info) : null;
+
     public IReadOnlyList<EndpointRecord> List() => _byAddress.Entries().Select(e => FromInfo(e.Value)).OrderBy(e => e.EndpointId).ToList();
 
     public static EndpointKey KeyOf(IPAddress address)

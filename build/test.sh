@@ -20,6 +20,9 @@ leftovers() {
 before="$(leftovers)"
 
 dotnet build Tendril.slnx -c Release -warnaserror -nologo -clp:ErrorsOnly
+# The CNI plugin as runtimes get it: Native AOT. The CNI tests run this binary (and podman runs it for them).
+dotnet publish src/Tendril.Cni -c Release -r linux-x64 -warnaserror -nologo -clp:ErrorsOnly -o artifacts/cni
+export TENDRIL_CNI_PLUGIN="$PWD/artifacts/cni/tendril-cni"
 # The Hubble client in another gRPC stack that a test runs against the agent.
 if command -v npm >/dev/null && [[ ! -d tests/node-hubble-client/node_modules ]]; then
   (cd tests/node-hubble-client && npm install --no-audit --no-fund --loglevel=error)

@@ -47,6 +47,15 @@ internal sealed class AgentPods : IAsyncDisposable
         }
     }
 
+    /// <summary>A network namespace with no endpoint yet (for a CNI ADD), removed with the rest; its name.</summary>
+    public string AddNamespace()
+    {
+        string netns = TestNames.Unique("p");
+        _namespaces.Add(netns);
+        NetworkNamespaces.Create(netns);
+        return netns;
+    }
+
     public async Task<Pod> AddPodAsync(string name, Dictionary<string, string> labels, string ns = "default")
     {
         string netns = TestNames.Unique("p");

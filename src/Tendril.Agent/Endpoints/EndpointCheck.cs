@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Tendril.Api;
 using Tendril.Datapath.Loader;
@@ -50,7 +51,7 @@ internal static class EndpointCheck
             }
             if (!device.IsUp)
                 problems.Add($"{endpoint.Interface} in {endpoint.NetnsPath} is down");
-            if (!string.Equals(device.Mac.ToString(), endpoint.Mac, StringComparison.OrdinalIgnoreCase))
+            if (!device.Mac.Equals(PhysicalAddress.Parse(endpoint.Mac)))
                 problems.Add($"{endpoint.Interface} in {endpoint.NetnsPath} has MAC {device.Mac}, the endpoint was made with {endpoint.Mac}");
             if (!pod.Addresses.List(device.Index, AddressFamily.InterNetwork).Any(a => a.Address.Equals(address) && a.PrefixLength == 32))
                 problems.Add($"{endpoint.Interface} in {endpoint.NetnsPath} does not hold {address}/32");

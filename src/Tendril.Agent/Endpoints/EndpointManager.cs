@@ -149,8 +149,8 @@ public sealed class EndpointManager : IDisposable
                     NetnsPath = netns,
                     HostDevice = device,
                     HostIfindex = network.HostIfindex,
-                    Mac = network.PodMac.ToString(),
-                    HostMac = network.HostMac.ToString(),
+                    Mac = MacText(network.PodMac),
+                    HostMac = MacText(network.HostMac),
                     State = EndpointState.Regenerating,
                     Interface = podDevice,
                     Gateway = _options.Gateway.ToString(),
@@ -356,6 +356,9 @@ public sealed class EndpointManager : IDisposable
         Interlocked.Increment(ref _version);
         Changed?.Invoke(this, endpoints);
     }
+
+    /// <summary>The notation people and CNI results use: lower-case hex pairs separated by colons.</summary>
+    private static string MacText(PhysicalAddress mac) => string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2")));
 
     private static EndpointInfo InfoOf(EndpointModel e) => new(e.Id, new NumericIdentity(e.Identity), LabelSet.Parse(e.IdentityLabels));
 

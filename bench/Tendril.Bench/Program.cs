@@ -1,10 +1,10 @@
 using Tendril.Bench;
 using Tendril.Interop;
 
-// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath|observer|services [--smoke]
-if (args.Length == 0 || args[0] is not ("ebpf" or "datapath" or "observer" or "services"))
+// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath|observer|services|cni [--smoke]
+if (args.Length == 0 || args[0] is not ("ebpf" or "datapath" or "observer" or "services" or "cni"))
 {
-    Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath|observer|services [--smoke]");
+    Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath|observer|services|cni [--smoke]");
     return 2;
 }
 if (!LinuxSystem.IsRoot)
@@ -21,5 +21,6 @@ return args[0] switch
     "ebpf" => EbpfBenchmark.Run(smoke ? EbpfSettings.Smoke : EbpfSettings.Full),
     "datapath" => await DatapathBenchmark.RunAsync(smoke),
     "observer" => await ObserverBenchmark.RunAsync(smoke),
+    "cni" => await CniBenchmark.RunAsync(smoke),
     _ => await ServicesBenchmark.RunAsync(smoke),
 };

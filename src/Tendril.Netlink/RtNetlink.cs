@@ -40,8 +40,14 @@ public static class RtNetlink
     {
         Check.NamespacePath(namespacePath, nameof(namespacePath));
         using var thread = NetNsThread.Start(namespacePath);
-        return new RtNetlinkSession(thread.Invoke(NetlinkSocket.Open));
+        return OpenOn(thread);
     }
+
+    /// <summary>
+    /// A connection in the namespace <paramref name="thread"/> runs in: for callers that need that thread anyway
+    /// (sysctls are per namespace too) and so need not start a second one.
+    /// </summary>
+    public static IRtNetlink OpenOn(NetNsThread thread) => new RtNetlinkSession(thread.Invoke(NetlinkSocket.Open));
 }
 
 /// <summary>The one implementation of <see cref="IRtNetlink"/>: four operation groups over a shared socket.</summary>

@@ -134,6 +134,11 @@ public sealed class EndpointManager : IDisposable
             // A new identity is announced to the selector cache; endpoints whose rules select it are updated at once.
             uint identity = _identities.Allocate(identityLabels).Id.Value;
             EndpointNetwork? network = null;
+            // Registering the policy map (a map-in-map update) and each tcx attach wait for an RCU grace period in the
+            // kernel: the registration runs beside the devices and the attach beside the policy, not one after another.
+            // Until both are done the program finds no policy map and drops, so nothing passes unpoliced meanwhile.
+            var policyMap = Task.Run(() => _datapath.Policies.Open(id));
+            Task? attached = null;
             try
             {
                 network = EndpointDevices.Create(_node, _nodeThread, new EndpointNetworkSpec(device, netns, address, _options.Gateway, _options.Mtu, podDevice));
@@ -159,15 +164,21 @@ public sealed class EndpointManager : IDisposable
                     Network = request.Network,
                 };
                 _datapath.Endpoints.Upsert(RecordOf(endpoint));
-                _policyMaps[id] = _datapath.Policies.Open(id);
+                int hostIfindex = network.HostIfindex;
+                attached = Task.Run(() => _datapath.AttachEndpoint(id, hostIfindex, _nodeThread));
+                _policyMaps[id] = policyMap.GetAwaiter().GetResult();
                 _endpoints[id] = endpoint;
                 RegenerateLocked(id);
-                _datapath.AttachEndpoint(id, network.HostIfindex, _nodeThread);
+                attached.GetAwaiter().GetResult();
                 Save();
                 return _endpoints[id];
             }
             catch
             {
+                // Both side tasks finish before anything is undone; a registered map is disposed by the removal.
+                if (WaitQuietly(policyMap) && !_policyMaps.ContainsKey(id))
+                    _policyMaps[id] = policyMap.Result;
+                WaitQuietly(attached);
                 RemoveLocked(id, device, address, identity, network is not null);
                 throw;
             }
@@ -319,17 +330,35 @@ public sealed class EndpointManager : IDisposable
 
     private void RemoveLocked(ushort id, string device, IPAddress address, uint identity, bool devicesCreated)
     {
+        // The device goes first and takes its tcx attachments with it, so unpinning the links after it does not wait
+        // for a grace period per link; unregistering the policy map (which does wait for one) runs beside the rest.
+        if (devicesCreated)
+            EndpointDevices.Delete(_node, device);
+        var unregistered = Task.Run(() => _datapath.Policies.Remove(id));
         _datapath.DetachEndpoint(id);
         if (_endpoints.TryGetValue(id, out var endpoint))
             _datapath.Endpoints.Delete(RecordOf(endpoint));
         if (_policyMaps.Remove(id, out var map))
             map.Dispose();
-        _datapath.Policies.Remove(id);
-        if (devicesCreated)
-            EndpointDevices.Delete(_node, device);
+        unregistered.GetAwaiter().GetResult();
         _ipam.Release(address);
         _endpoints.Remove(id);
         _identities.Release(new NumericIdentity(identity));   // the last user gone: rules stop selecting it
+    }
+
+    private static bool WaitQuietly(Task? task)
+    {
+        if (task is null)
+            return false;
+        try
+        {
+            task.GetAwaiter().GetResult();
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;   // the caller is already handling the failure that matters
+        }
     }
 
     private void ForgetVanishedLocked(EndpointModel saved)

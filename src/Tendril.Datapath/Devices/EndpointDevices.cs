@@ -48,13 +48,12 @@ public static class EndpointDevices
             });
             nodeThread.Invoke(() => WriteSysctl($"net/ipv4/conf/{spec.HostDevice}/forwarding", "1"));
 
-            using var pod = RtNetlink.OpenIn(spec.PodNamespacePath);
+            // One thread in the pod's namespace serves both its sysctl and its netlink socket.
+            using var podThread = NetNsThread.Start(spec.PodNamespacePath);
+            using var pod = RtNetlink.OpenOn(podThread);
             var podLink = pod.Links.Get(spec.PodDevice);
-            using (var podThread = NetNsThread.Start(spec.PodNamespacePath))
-            {
-                // IPv6 is not routed yet; without it the pod sends no router/neighbour solicitations to drop.
-                podThread.Invoke(() => WriteSysctl($"net/ipv6/conf/{spec.PodDevice}/disable_ipv6", "1"));
-            }
+            // IPv6 is not routed yet; without it the pod sends no router/neighbour solicitations to drop.
+            podThread.Invoke(() => WriteSysctl($"net/ipv6/conf/{spec.PodDevice}/disable_ipv6", "1"));
             pod.Addresses.Add(podLink.Index, spec.Address, 32);
             pod.Links.SetUp("lo");
             pod.Links.SetUp(spec.PodDevice);

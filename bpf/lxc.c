@@ -16,6 +16,7 @@
 #include "lib/policy.h"
 #include "lib/arp.h"
 #include "lib/lb_nat.h"
+#include "lib/port_remap.h"
 #include "shared/identity.h"
 
 /* Trace every packet (1) or, as Cilium's monitor aggregation does, only new connections, TCP flag changes and
@@ -91,11 +92,14 @@ static __always_inline int from_container_ipv4(struct __sk_buff *skb, struct end
 	} else {
 		p.dst_identity = identity_of(p.pkt.daddr);
 	}
-	p.ct_state = ct_lookup(&p, &entry);
+	verdict = ct_lookup_sent(skb, &p, &entry);
+	if (verdict)
+		return verdict;
 	trace(&p, entry, TRACE_FROM_ENDPOINT);
-	/* A reply from a service backend (this pod) to a local client leaves with the frontend as its source. */
+	/* A reply from a service backend (this pod) to a local client leaves with the frontend as its source, and a
+	 * reply to a remapped source port with the client's own port as its destination. */
 	if (p.ct_state == CT_STATE_REPLY) {
-		verdict = lb4_reverse(skb, &p, entry, EVENT_DIR_EGRESS);
+		verdict = reply_untranslate(skb, &p, entry, EVENT_DIR_EGRESS);
 		if (verdict)
 			return verdict;
 	}
@@ -183,9 +187,10 @@ int tendril_to_container(struct __sk_buff *skb)
 	p.src_identity = identity_of(p.pkt.saddr);
 	p.ct_state = ct_lookup(&p, &entry);
 	trace(&p, entry, TRACE_FROM_STACK);
-	/* A reply from a service backend off this pod's veth (the host, another node) reaches the client as the frontend. */
+	/* A reply from a service backend off this pod's veth (the host, another node) reaches the client as the frontend
+	 * and on the client's own port. */
 	if (p.ct_state == CT_STATE_REPLY) {
-		verdict = lb4_reverse(skb, &p, entry, EVENT_DIR_INGRESS);
+		verdict = reply_untranslate(skb, &p, entry, EVENT_DIR_INGRESS);
 		if (verdict)
 			return verdict;
 	}

@@ -15,6 +15,9 @@ const volatile __u64 cfg_ct_tcp_syn_ns = 60ull * 1000000000;
 const volatile __u64 cfg_ct_tcp_established_ns = 21600ull * 1000000000;
 const volatile __u64 cfg_ct_tcp_closing_ns = 10ull * 1000000000;
 const volatile __u64 cfg_ct_other_ns = 60ull * 1000000000;
+/* How long a closed TCP connection still holds its tuple after its last packet: the side that closed first keeps
+ * it in TIME_WAIT (Linux: 60 s). Only port remapping asks (lib/port_remap.h); the entry itself expires sooner. */
+const volatile __u64 cfg_ct_tcp_time_wait_ns = 60ull * 1000000000;
 
 static __always_inline void *ct_map(__u8 protocol)
 {
@@ -62,37 +65,52 @@ static __always_inline bool ct_reply_likely(struct parsed_ipv4 *pkt)
 	return pkt->sport < pkt->dport;
 }
 
-/* The live entry for the packet's tuple, read as sent (reverse false) or as a reply (reverse true). */
-static __always_inline struct ct_entry *ct_find(struct parsed_ipv4 *pkt, bool reverse, __u64 now)
+/*
+ * The live entry for the packet's tuple, read as sent (reverse false) or as a reply (reverse true). A lookup as sent
+ * also leaves what it found in *sent, live or not: a dead entry still tells who used the tuple last.
+ */
+static __always_inline struct ct_entry *ct_find(struct parsed_ipv4 *pkt, bool reverse, __u64 now, struct ct_entry **sent)
 {
 	struct ct4_key key;
 	struct ct_entry *entry;
 
 	ct_key_of(pkt, &key, reverse);
 	entry = bpf_map_lookup_elem(ct_map(pkt->protocol), &key);
+	if (!reverse)
+		*sent = entry;
 	return entry && entry->expires_ns >= now ? entry : 0;
 }
 
 /*
- * Classifies the packet and refreshes the entry it belongs to. A reply refreshes the entry of the
- * connection it answers; expired entries count as absent. The datapath only creates an entry when neither
- * direction has a live one, so at most one of the two is live and the order of the lookups does not change
- * the answer, only its cost.
+ * The live entry of the packet's connection, looked up the likely way first; *reply says which way matched. The
+ * datapath only creates an entry when neither direction has a live one, so at most one of the two is live and the
+ * order of the lookups does not change the answer, only its cost. *sent is the entry under the packet's own tuple
+ * (ct_find), or NULL when a reply matched before that lookup was made.
  */
-static __always_inline __u8 ct_lookup(struct packet_ctx *p, struct ct_entry **found)
+static __always_inline struct ct_entry *ct_locate(struct parsed_ipv4 *pkt, __u64 now, bool *reply, struct ct_entry **sent)
 {
 	struct ct_entry *entry;
-	__u64 now = bpf_ktime_get_ns();
-	bool reply = ct_reply_likely(&p->pkt);
+	bool reverse = ct_reply_likely(pkt);
 
-	*found = 0;
-	entry = ct_find(&p->pkt, reply, now);
+	*sent = 0;
+	entry = ct_find(pkt, reverse, now, sent);
 	if (!entry) {
-		reply = !reply;
-		entry = ct_find(&p->pkt, reply, now);
-		if (!entry)
-			return CT_STATE_NEW;
+		reverse = !reverse;
+		entry = ct_find(pkt, reverse, now, sent);
 	}
+	*reply = reverse;
+	return entry;
+}
+
+/*
+ * Classifies the packet by the live entry ct_locate found (none: a new connection) and refreshes that entry; a
+ * reply refreshes the entry of the connection it answers. *found is the entry, or NULL for a new connection.
+ */
+static __always_inline __u8 ct_account(struct packet_ctx *p, struct ct_entry *entry, bool reply, __u64 now, struct ct_entry **found)
+{
+	*found = 0;
+	if (!entry)
+		return CT_STATE_NEW;
 	/* A SYN on a closing connection starts a new one. */
 	if (!reply && (entry->flags & CT_F_CLOSING) && (p->pkt.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
 		return CT_STATE_NEW;
@@ -114,6 +132,29 @@ static __always_inline __u8 ct_lookup(struct packet_ctx *p, struct ct_entry **fo
 	return reply ? CT_STATE_REPLY : CT_STATE_ESTABLISHED;
 }
 
+/* Classifies the packet and refreshes the entry it belongs to; expired entries count as absent. */
+static __always_inline __u8 ct_lookup(struct packet_ctx *p, struct ct_entry **found)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct ct_entry *entry, *sent;
+	bool reply;
+
+	entry = ct_locate(&p->pkt, now, &reply, &sent);
+	return ct_account(p, entry, reply, now, found);
+}
+
+/*
+ * Whether a TCP entry's connection still holds its tuple: while the entry lives, and after a close for as long as
+ * the side that closed first may keep it in TIME_WAIT. A closing entry expires cfg_ct_tcp_closing_ns after its last
+ * packet, which dates the close.
+ */
+static __always_inline bool ct_holds_tuple(struct ct_entry *entry, __u64 now)
+{
+	if (entry->expires_ns >= now)
+		return true;
+	return (entry->flags & CT_F_CLOSING) && entry->expires_ns + cfg_ct_tcp_time_wait_ns > now + cfg_ct_tcp_closing_ns;
+}
+
 /* Records a new connection opened by this packet. */
 static __always_inline int ct_create(struct packet_ctx *p)
 {
@@ -127,6 +168,7 @@ static __always_inline int ct_create(struct packet_ctx *p)
 	entry.tcp_flags_fwd = p->pkt.tcp_flags;
 	entry.src_identity = p->src_identity;
 	entry.rev_nat_index = p->rev_nat_index;
+	entry.nat_port = p->nat_port;
 	if (p->pkt.tcp_flags & (TCP_FIN | TCP_RST))
 		entry.flags |= CT_F_CLOSING;
 	/* The packet that opens a connection is always traced; aggregation counts from it. */

@@ -17,6 +17,7 @@ struct packet_ctx {
 	__u32 dst_identity;
 	__u8 ct_state;
 	__u16 rev_nat_index;	/* the service the packet was sent to, 0 if none */
+	__be16 nat_port;	/* the pod's own source port when the packet leaves with another (lib/port_remap.h), 0 if not */
 };
 
 /* An array slot per (reason, direction) exists from the start: one lookup, no insert, no hashing. */

@@ -73,7 +73,7 @@ static __always_inline bool nodeport_translate(struct __sk_buff *skb, struct pac
 	struct lb4_backend *backend = 0;
 	struct nodeport_nat_key nat_key = {};
 	struct nodeport_nat nat = {};
-	struct ct_entry fresh;
+	struct ct_entry *service, fresh;
 	struct lb4_service *svc;
 	struct lb4_key master;
 	struct ct4_key key;
@@ -88,7 +88,7 @@ static __always_inline bool nodeport_translate(struct __sk_buff *skb, struct pac
 		return false;
 
 	now = bpf_ktime_get_ns();
-	backend = lb4_connection_backend(&p->pkt, &key, now);
+	backend = lb4_connection_backend(&p->pkt, &key, now, &service);
 	if (!backend) {
 		client.client_ip = p->pkt.saddr;
 		backend_id = lb4_select_backend(&master, svc, &client, lb4_flow_hash(&p->pkt));

@@ -19,6 +19,9 @@ struct ct4_key {
 /* A service entry: the tuple as the client sent it (to the VIP), remembering the backend it was given. The
  * translated tuple (to the backend) has its own, ordinary entry. */
 #define CT_KEY_F_SERVICE 1
+/* A port remap entry: the tuple as a pod sent it to an address that is not a service, for a connection that uses
+ * another source port on the wire (nat_port; bpf/lib/port_remap.h). The wire tuple has its own, ordinary entry. */
+#define CT_KEY_F_PORT_REMAP 2
 
 #define CT_F_SEEN_REPLY 1	/* the other side answered */
 #define CT_F_CLOSING 2		/* FIN or RST seen: short lifetime */
@@ -36,7 +39,8 @@ struct ct_entry {
 	__u64 last_report_ns;	/* last trace event for this connection (event aggregation) */
 	__u32 backend_id;	/* service entries: the backend chosen for the connection */
 	__u16 rev_nat_index;	/* connections to a service (both entries): the service replies are translated back to */
-	__u16 pad;
+	__be16 nat_port;	/* a source port rewrite's other side, 0 if none: in the client's entry (service, port
+				 * remap) the port on the wire, in the wire entry the client's own port */
 };
 
 enum ct_state {

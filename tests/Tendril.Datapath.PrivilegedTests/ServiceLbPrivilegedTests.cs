@@ -215,6 +215,80 @@ public sealed class ServiceLbPrivilegedTests
     }
 
     [PrivilegedFact]
+    public void PrivilegedFromContainer_ClientPortHeldByADirectConnection_ServiceConnectionLeavesFromAnotherPortAndRepliesComeBack()
+    {
+        using var lxc = new LxcFixture();
+        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
+        lxc.IpCache.Upsert(IPNetwork.Parse("10.0.9.9/32"), IdentityRemote);
+        Program(lxc, PacketBuilder.Tcp, [BackendRemote]);
+        // 40000 to the backend's own address, closed: the backend may still hold that tuple in TIME_WAIT.
+        lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, "10.0.9.9", 8080));
+        lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, "10.0.9.9", 8080, PacketBuilder.Fin | PacketBuilder.Ack));
+
+        var (verdict, syn, _) = lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80));
+        var wire = Source(syn);
+        var (_, ack, _) = lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80, PacketBuilder.Ack));
+        var (replyVerdict, reply, _) = lxc.Run(lxc.ToContainer,
+            Packet(PacketBuilder.Tcp, "10.0.9.9", 8080, "10.0.1.1", wire.Port, PacketBuilder.Syn | PacketBuilder.Ack));
+
+        Assert.Equal((TcActOk, A.Address), (verdict, wire.Address));
+        Assert.NotEqual(40000, wire.Port);
+        AssertChecksumsValid(syn);
+        Assert.Equal((BackendRemote.Address, (ushort)8080), Destination(syn));
+        Assert.Equal((wire, (BackendRemote.Address, (ushort)8080)), (Source(ack), Destination(ack)));
+        AssertChecksumsValid(ack);
+        Assert.Equal(TcActOk, replyVerdict);
+        AssertChecksumsValid(reply);
+        Assert.Equal(((VipAddress, (ushort)80), (A.Address, (ushort)40000)), (Source(reply), Destination(reply)));
+        var service = Assert.Single(lxc.Conntrack.List(Now()), c => c.IsService);
+        Assert.Equal(wire.Port, service.NatPort);
+    }
+
+    [PrivilegedFact]
+    public void PrivilegedFromContainer_ClientPortHeldByAServiceConnection_DirectConnectionLeavesFromAnotherPortAndRepliesComeBack()
+    {
+        using var lxc = new LxcFixture();
+        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
+        lxc.IpCache.Upsert(IPNetwork.Parse("10.0.9.9/32"), IdentityRemote);
+        Program(lxc, PacketBuilder.Tcp, [BackendRemote]);
+        // 40000 through the frontend, closed: the backend may still hold 10.0.1.1:40000 -> 10.0.9.9:8080 in TIME_WAIT.
+        lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80));
+        lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80, PacketBuilder.Fin | PacketBuilder.Ack));
+
+        var (verdict, syn, _) = lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, "10.0.9.9", 8080));
+        var wire = Source(syn);
+        var (_, ack, _) = lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, "10.0.9.9", 8080, PacketBuilder.Ack));
+        var (replyVerdict, reply, _) = lxc.Run(lxc.ToContainer,
+            Packet(PacketBuilder.Tcp, "10.0.9.9", 8080, "10.0.1.1", wire.Port, PacketBuilder.Syn | PacketBuilder.Ack));
+
+        Assert.Equal((TcActOk, A.Address), (verdict, wire.Address));
+        Assert.NotEqual(40000, wire.Port);
+        AssertChecksumsValid(syn);
+        Assert.Equal((wire, (BackendRemote.Address, (ushort)8080)), (Source(ack), Destination(ack)));
+        Assert.Equal(TcActOk, replyVerdict);
+        AssertChecksumsValid(reply);
+        Assert.Equal(((BackendRemote.Address, (ushort)8080), (A.Address, (ushort)40000)), (Source(reply), Destination(reply)));
+        var remap = Assert.Single(lxc.Conntrack.List(Now()), c => c.IsPortRemap);
+        Assert.Equal(((ushort)40000, wire.Port), (remap.SourcePort, remap.NatPort));
+    }
+
+    [PrivilegedFact]
+    public void PrivilegedFromContainer_ClientPortReusedThroughTheSameFrontend_KeepsItsPort()
+    {
+        using var lxc = new LxcFixture();
+        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
+        lxc.IpCache.Upsert(IPNetwork.Parse("10.0.9.9/32"), IdentityRemote);
+        Program(lxc, PacketBuilder.Tcp, [BackendRemote]);
+        lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80));
+        lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80, PacketBuilder.Fin | PacketBuilder.Ack));
+
+        var (_, syn, _) = lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80));
+
+        // Addressed alike, the client's sequence numbers and timestamps continue the old connection's: no need to move.
+        Assert.Equal((A.Address, (ushort)40000), Source(syn));
+    }
+
+    [PrivilegedFact]
     public void PrivilegedFromContainer_NotAService_PassesUntranslated()
     {
         using var lxc = new LxcFixture();

@@ -67,4 +67,5 @@ public static class AbiConstants
     public const uint PolicyStaticPrefix = 40;
     public const byte PolicyDenyFlag = 1;
     public const byte CtKeyServiceFlag = 1;
+    public const byte CtKeyPortRemapFlag = 2;
 }

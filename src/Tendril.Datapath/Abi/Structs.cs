@@ -101,7 +101,7 @@ public struct CtEntry
     public ulong LastReportNs;
     public uint BackendId;
     public ushort RevNatIndex;
-    public ushort Pad;
+    public ushort NatPort;
 }
 
 [CStruct("flow_event", "shared/events.h")]

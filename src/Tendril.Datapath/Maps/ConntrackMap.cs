@@ -20,6 +20,19 @@ public sealed record ConnectionRecord(byte Protocol, IPAddress Source, ushort So
 
     /// <summary>Connections to a service (both entries): the service ID replies are translated back to; 0 otherwise.</summary>
     public ushort RevNatIndex { get; init; }
+
+    /// <summary>
+    /// A port remap entry: a connection to an address that is not a service, as the pod sent it, whose source port on
+    /// the wire is <see cref="NatPort"/> (another connection addressed otherwise still held its own tuple). The
+    /// connection on the wire has an ordinary entry of its own.
+    /// </summary>
+    public bool IsPortRemap { get; init; }
+
+    /// <summary>
+    /// The other side of a source port rewrite, 0 if the connection kept its port: in service and port remap entries
+    /// the port on the wire, in the entry of the connection on the wire the client's own port.
+    /// </summary>
+    public ushort NatPort { get; init; }
 }
 
 /// <summary>The two conntrack tables (TCP and everything else).</summary>
@@ -47,6 +60,8 @@ public sealed class ConntrackMap
                 IsService = (e.Key.Flags & AbiConstants.CtKeyServiceFlag) != 0,
                 BackendId = e.Value.BackendId,
                 RevNatIndex = e.Value.RevNatIndex,
+                IsPortRemap = (e.Key.Flags & AbiConstants.CtKeyPortRemapFlag) != 0,
+                NatPort = BinaryPrimitives.ReverseEndianness(e.Value.NatPort),
             })
             .ToList();
     }

@@ -122,6 +122,7 @@ internal static class AgentApi
             protocol = c.Protocol, source = $"{c.Source}:{c.SourcePort}", destination = $"{c.Destination}:{c.DestinationPort}",
             sourceIdentity = c.SourceIdentity, expiresInSeconds = (int)c.ExpiresIn.TotalSeconds,
             packetsForward = c.PacketsForward, packetsReverse = c.PacketsReverse, seenReply = c.SeenReply, closing = c.Closing,
+            service = c.IsService, portRemap = c.IsPortRemap, natPort = c.NatPort,
         })));
         v1.MapDelete("/bpf/ct", () => Results.Ok(new { flushed = runtime.Datapath.Conntrack.Flush() }));
 

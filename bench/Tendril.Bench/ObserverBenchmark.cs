@@ -1,16 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
-using System.Runtime.InteropServices;
 using Spectre.Console;
 using Tendril.Datapath;
-using Tendril.Datapath.Abi;
 using Tendril.Datapath.Loader;
 using Tendril.Datapath.Maps;
 using Tendril.Ebpf;
 using Tendril.Ebpf.RingBuffer;
 using Tendril.Hubble;
-using Tendril.Hubble.Decoding;
 using Tendril.Hubble.Hosting;
 using Tendril.Tests.Common.Packets;
 using Tendril.Tests.Common.Topology;
@@ -35,9 +32,10 @@ internal sealed record ObserverSettings(
 }
 
 /// <summary>
-/// `observer`: what the Hubble observer costs. Records decoded and stored per second on one core (against a
-/// decode-only pass and a plain struct copy), the endpoint program's events drained from the kernel ring into the
-/// observer (against a consumer that only counts), and pod-to-pod iperf3 with the observer reading the ring or not.
+/// `observer`: what the Hubble observer costs. Records ingested (resolved and stored) per second on one core, with
+/// and without flow metrics (against eager decoding into flow messages and a plain struct copy), stored flows read
+/// back as GetFlows reads them, the endpoint program's events drained from the kernel ring into the observer
+/// (against a consumer that only counts), and pod-to-pod iperf3 with the observer reading the ring or not.
 /// Reports and never asserts: exit 0 whenever it measured, 1 with a one-line reason when it could not.
 /// </summary>
 internal static class ObserverBenchmark
@@ -49,19 +47,6 @@ internal static class ObserverBenchmark
     private const int RepeatPerCall = 10_000;
 
     private static readonly HubbleOptions Options = new() { NodeName = "bench-node", BufferCapacity = 4095 };
-
-    /// <summary>Keeps the baseline loops' results alive so the JIT cannot drop them.</summary>
-    private static ulong _sink;
-
-    /// <summary>One timed step: rate, bytes allocated and garbage collections (gen 0, 1, 2) per 100,000 events.</summary>
-    private sealed record DecodeFigure(double EventsPerSecond, double BytesPerEvent, double[] CollectionsPer100k)
-    {
-        public double Nanoseconds => 1e9 / EventsPerSecond;
-
-        public string Collections => string.Join('/', CollectionsPer100k.Select(c => c.ToString("0.#")));
-    }
-
-    private sealed record DecodeFigures(DecodeFigure Copy, DecodeFigure Uuid, DecodeFigure Decode, DecodeFigure Store);
 
     /// <summary>Gbit/s of each round (round r's off and on figures ran back to back), events and losses.</summary>
     private sealed record PodFigures(List<double> Off, List<double> On, double EventsPerSecondOn, double LostShareOn, double LostShareOff)
@@ -83,7 +68,7 @@ internal static class ObserverBenchmark
         var wall = Stopwatch.StartNew();
         RequireOnPath("iperf3");
         var workload = ObserverWorkload.Create(s.Records);
-        var (copy, uuid, decode, store) = MeasureDecoding(workload, s);
+        var (copy, uuid, decode, store, metered, read, readDropped, readDroppedFull) = ObserverIngest.Measure(workload, s, Options);
         cancellationToken.ThrowIfCancellationRequested();
         var (noop, observed) = MeasureRing(s, cancellationToken);
         var aggregated = await MeasurePodsAsync(s, traceEveryPacket: false, cancellationToken);
@@ -92,7 +77,11 @@ internal static class ObserverBenchmark
         var table = new Table().AddColumns("Figure", "Observer", "Baseline, same run", "Ratio", "Expectation", "Met");
         table.AddRow("decode_store", Decoding(store), "decode only " + Decoding(decode), Ratio(store.EventsPerSecond / decode.EventsPerSecond),
             "≥ 1 M events/s, 1 core", Met(store.EventsPerSecond >= DecodeRateExpected));
+        table.AddRow("decode_store_metrics", Decoding(metered), "no subscriber " + Decoding(store), Ratio(metered.EventsPerSecond / store.EventsPerSecond),
+            "≥ 1 M events/s, 1 core", Met(metered.EventsPerSecond >= DecodeRateExpected));
         table.AddRow("decode_only", Decoding(decode), "struct copy " + Decoding(copy), Ratio(decode.EventsPerSecond / copy.EventsPerSecond),
+            "none", "n/a");
+        table.AddRow("read_ring", Reading(read), "decode only " + Decoding(decode), Ratio(read.EventsPerSecond / decode.EventsPerSecond),
             "none", "n/a");
         table.AddRow("ring_to_observer", Ring(observed), "count only " + Ring(noop), Ratio(observed.EventsPerSecond / noop.EventsPerSecond),
             "none", "n/a");
@@ -107,8 +96,14 @@ internal static class ObserverBenchmark
         Console.WriteLine($"decoding: {s.Records:N0} distinct records ({workload.Mix}) cycled, {s.EventsPerStep:N0} per step, " +
             $"median of {s.DecodeSteps} alternating steps after 2 warm-up steps; one thread");
         Console.WriteLine($"where the time goes, per event: struct copy {copy.Nanoseconds:N0} ns; Guid.NewGuid().ToString() {uuid.Nanoseconds:N0} ns " +
-            $"(the decoder makes one per flow); decode {decode.Nanoseconds:N0} ns; store {store.Nanoseconds - decode.Nanoseconds:N0} ns more. " +
-            $"GCs (gen 0/1/2) per 100,000 events: decode only {decode.Collections}, decode + store {store.Collections}");
+            $"(what a flow UUID cost before they were derived); eager decode into a Flow {decode.Nanoseconds:N0} ns; ingest (resolve + store compact) " +
+            $"{store.Nanoseconds:N0} ns, flow metrics {metered.Nanoseconds - store.Nanoseconds:N0} ns more; materialising a stored flow for a reader " +
+            $"{read.Nanoseconds:N0} ns. GCs (gen 0/1/2) per 100,000: decode only {decode.Collections}, ingest {store.Collections}, " +
+            $"ingest + metrics {metered.Collections}, flows read {read.Collections}");
+        Console.WriteLine($"read_ring: GetFlows' store query over the full ring ({Options.BufferCapacity:N0} flows, no filter, no follow) " +
+            $"repeated; per flow read. With a whitelist of dropped flows, per stored flow scanned: {readDropped.Nanoseconds:N0} ns, " +
+            $"{readDropped.BytesPerEvent:N0} B with the compact first pass; {readDroppedFull.Nanoseconds:N0} ns, " +
+            $"{readDroppedFull.BytesPerEvent:N0} B materialising every flow for the filter");
         Console.WriteLine($"ring: tendril_from_container with every packet traced (2 events per run), {RepeatPerCall:N0} runs per " +
             $"BPF_PROG_TEST_RUN, {s.RingStep.TotalSeconds:F1} s × {s.RingSteps} per consumer, alternating; 4 MiB ring");
         Console.WriteLine($"pods: iperf3 1 stream, {s.IperfSeconds} s × {s.IperfRounds} rounds with the observer off (nobody reads the ring) " +
@@ -116,77 +111,6 @@ internal static class ObserverBenchmark
             "Gbit/s are medians, the ratio the median (and range) of each round's on/off");
         Console.WriteLine($"rounds, off/on Gbit/s: pod_to_pod {aggregated.Rounds}; pod_to_pod_traced {everyPacket.Rounds}");
         Console.WriteLine($"{Environment.ProcessorCount} CPUs; {wall.Elapsed.TotalSeconds:F1} s in all");
-    }
-
-    /// <summary>
-    /// Struct copy, one UUID string (what the decoder makes once per flow), decode only, and decode + store over
-    /// the same records, alternating step by step.
-    /// </summary>
-    private static DecodeFigures MeasureDecoding(ObserverWorkload workload, ObserverSettings s)
-    {
-        var observer = new HubbleObserver(Options, workload.Resolver);
-        var decoder = new FlowDecoder(Options.NodeName, workload.Resolver, new BootClock(TimeProvider.System), Options.Version);
-        byte[] records = workload.Records;
-        int size = ObserverWorkload.RecordSize, count = workload.Count;
-
-        Action<int>[] passes =
-        [
-            events =>
-            {
-                ulong sum = 0;
-                for (int i = 0; i < events; i++)
-                {
-                    var ev = MemoryMarshal.Read<FlowEvent>(records.AsSpan(i % count * size, size));
-                    sum += ev.KtimeNs + ev.Len;
-                }
-                _sink = sum;
-            },
-            events =>
-            {
-                ulong length = 0;
-                for (int i = 0; i < events; i++)
-                    length += (ulong)Guid.NewGuid().ToString().Length;
-                _sink = length;
-            },
-            events =>
-            {
-                for (int i = 0; i < events; i++)
-                {
-                    if (!decoder.TryDecode(records.AsSpan(i % count * size, size), out _, out var error))
-                        throw new InvalidOperationException($"record {i % count}: {FlowDecoder.Describe(error, records.AsSpan(i % count * size, size))}");
-                }
-            },
-            events =>
-            {
-                for (int i = 0; i < events; i++)
-                    observer.OnRecord(records.AsSpan(i % count * size, size));
-            },
-        ];
-        for (int warmUp = 0; warmUp < 2; warmUp++)
-        {
-            foreach (var pass in passes)
-                Time(pass, s.EventsPerStep);
-        }
-        var figures = Alternate(passes.Length, s.DecodeSteps, p => Time(passes[p], s.EventsPerStep));
-        if (observer.MalformedRecords != 0)
-            throw new InvalidOperationException($"the observer rejected {observer.MalformedRecords} records of the workload as malformed");
-        DecodeFigure Median(int p)
-        {
-            double rate = Stats.Median(figures[p].Select(f => f.EventsPerSecond));
-            return figures[p].First(f => f.EventsPerSecond == rate);
-        }
-        return new DecodeFigures(Median(0), Median(1), Median(2), Median(3));
-    }
-
-    private static DecodeFigure Time(Action<int> pass, int events)
-    {
-        int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
-        long allocated = GC.GetAllocatedBytesForCurrentThread();
-        long t = Stopwatch.GetTimestamp();
-        pass(events);
-        double seconds = Stopwatch.GetElapsedTime(t).TotalSeconds;
-        double bytes = (double)(GC.GetAllocatedBytesForCurrentThread() - allocated) / events;
-        return new DecodeFigure(events / seconds, bytes, collections.Select((c, gen) => (GC.CollectionCount(gen) - c) * 100_000.0 / events).ToArray());
     }
 
     /// <summary>
@@ -314,7 +238,7 @@ internal static class ObserverBenchmark
     /// Runs <paramref name="step"/> <paramref name="rounds"/> times for each of <paramref name="sides"/>, in order,
     /// then in reverse order, and so on, so a change in the machine's load weighs on every side alike.
     /// </summary>
-    private static List<T>[] Alternate<T>(int sides, int rounds, Func<int, T> step)
+    internal static List<T>[] Alternate<T>(int sides, int rounds, Func<int, T> step)
     {
         var results = new List<T>[sides];
         for (int i = 0; i < sides; i++)
@@ -356,6 +280,9 @@ internal static class ObserverBenchmark
 
     private static string Decoding(DecodeFigure f) =>
         $"{Rate(f.EventsPerSecond, "events/s")}, {f.Nanoseconds:N0} ns, {f.BytesPerEvent:N0} B/event";
+
+    private static string Reading(DecodeFigure f) =>
+        $"{Rate(f.EventsPerSecond, "flows/s")}, {f.Nanoseconds:N0} ns, {f.BytesPerEvent:N0} B/flow";
 
     private static string Ring(RingFigure f) => $"{Rate(f.EventsPerSecond, "events/s")}, lost {f.LostShare:P1}";
 

@@ -41,10 +41,10 @@ public class FlowStoreTests
 
         Assert.Equal(7, store.Count);
         Assert.Equal(20, store.SeenFlows);
-        Assert.Equal(RingRead.Overwritten, store.Ring.TryRead(12, out _, out _));
-        Assert.Equal(RingRead.Ok, store.Ring.TryRead(13, out var oldest, out _));
-        Assert.Equal(T0.AddSeconds(13), ((Flow)oldest!).Time.ToDateTimeOffset());
-        Assert.Equal(RingRead.NotYetWritten, store.Ring.TryRead(20, out _, out _));
+        Assert.Equal(RingRead.Overwritten, store.Ring.TryRead(12, out _));
+        Assert.Equal(RingRead.Ok, store.Ring.TryRead(13, out var oldest));
+        Assert.Equal(T0.AddSeconds(13), ((Flow)oldest.Message!).Time.ToDateTimeOffset());
+        Assert.Equal(RingRead.NotYetWritten, store.Ring.TryRead(20, out _));
     }
 
     [Fact]
@@ -184,8 +184,8 @@ public class FlowStoreTests
                 long newest = ring.Written - 1;
                 for (long seq = Math.Max(0, newest - 62); seq <= newest; seq++)
                 {
-                    if (ring.TryRead(seq, out var entry, out long time) == RingRead.Ok
-                        && ((Flow)entry!).Time.Seconds * 1_000_000_000 != time)
+                    if (ring.TryRead(seq, out var entry) == RingRead.Ok
+                        && ((Flow)entry.Message!).Time.Seconds * 1_000_000_000 != entry.UnixNanoseconds)
                         bad++;
                 }
             }

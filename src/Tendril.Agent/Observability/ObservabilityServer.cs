@@ -55,7 +55,9 @@ public static class ObservabilityServer
         var app = builder.Build();
         app.MapTendrilHubble();
         var observer = app.Services.GetRequiredService<HubbleObserver>();
-        observer.FlowObserved += flowMetrics.Observe;
+        // Nobody can read flow metrics without their listener: counting them then would only cost ingestion time.
+        if (flowMetricsAt is not null && flowMetrics.CountsFlows)
+            observer.CompactFlowObserved += flowMetrics.Observe;
         flowMetrics.Registry.AddBeforeCollectCallback(() =>
             flowMetrics.SetLost(LostEventSource.PerfEventRingBuffer, KernelLost(runtime.Datapath.EventsLost)));
         app.MapGet("/metrics", async (HttpContext context) =>

@@ -26,9 +26,11 @@ public sealed class BootClock
     public long ToUnixNanoseconds(ulong ktimeNs) => _bootUnixNs + (long)ktimeNs;
 
     /// <summary>Seconds and nanoseconds for a protobuf Timestamp.</summary>
-    public (long Seconds, int Nanos) ToTimestamp(ulong ktimeNs)
+    public (long Seconds, int Nanos) ToTimestamp(ulong ktimeNs) => Split(ToUnixNanoseconds(ktimeNs));
+
+    /// <summary>Seconds and nanoseconds (0 ≤ nanos &lt; 10⁹) of Unix nanoseconds, for a protobuf Timestamp.</summary>
+    public static (long Seconds, int Nanos) Split(long ns)
     {
-        long ns = ToUnixNanoseconds(ktimeNs);
         long seconds = Math.DivRem(ns, NanosPerSecond, out long rest);
         if (rest < 0)
         {

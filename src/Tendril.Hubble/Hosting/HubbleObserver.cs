@@ -7,15 +7,18 @@ using Tendril.Hubble.Storage;
 namespace Tendril.Hubble.Hosting;
 
 /// <summary>
-/// The node's flow observer: decodes datapath event records into flows, stores them in the <see cref="Store"/>,
-/// tracks namespaces, and tells subscribers about every flow. The gRPC services read from it.
+/// The node's flow observer: decodes datapath event records, stores them in the <see cref="Store"/>, tracks
+/// namespaces, and tells subscribers about every flow. The gRPC services read from it.
 /// </summary>
 /// <remarks>
 /// <para>Ingestion (<see cref="OnRecord"/>, <see cref="Append"/>, <see cref="ReportKernelLost"/>) belongs to one
 /// thread at a time, normally the reading thread started by <see cref="RunAsync"/>. Everything else is safe from
-/// any thread. <see cref="FlowObserved"/> handlers run on the ingesting thread for every flow and must be quick
-/// and must not throw (a throwing handler is logged and skipped); the flow they get is shared and must not be
-/// modified.</para>
+/// any thread. A record is resolved at once (pods, labels, identities and services as the agent knows them when the
+/// event arrives) and stored as a <see cref="CompactFlow"/>; its <see cref="Flow"/> message is built when someone
+/// reads it, so ingestion allocates nothing while nobody subscribes to <see cref="FlowObserved"/>.</para>
+/// <para>Handlers of <see cref="FlowObserved"/> and <see cref="CompactFlowObserved"/> run on the ingesting thread
+/// for every flow and must be quick and must not throw (a throwing handler is logged and skipped); what they get is
+/// shared and must not be modified.</para>
 /// <para>Owns the store and the decoder; does not own the event source given to <see cref="RunAsync"/>.</para>
 /// </remarks>
 public sealed partial class HubbleObserver : IFlowRecordSink
@@ -25,6 +28,9 @@ public sealed partial class HubbleObserver : IFlowRecordSink
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly long _startTimestamp;
+    private readonly Lock _subscribing = new();
+    private Action<Flow>[] _flowHandlers = [];
+    private CompactFlowHandler[] _compactHandlers = [];
 
     /// <summary>Creates an observer with an empty store. Performs no I/O and starts nothing.</summary>
     public HubbleObserver(HubbleOptions options, IFlowEndpointResolver? resolver = null, TimeProvider? time = null, ILogger<HubbleObserver>? logger = null)
@@ -34,12 +40,29 @@ public sealed partial class HubbleObserver : IFlowRecordSink
         _time = time ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _startTimestamp = _time.GetTimestamp();
-        Store = new FlowStore(options.BufferCapacity);
         _decoder = new FlowDecoder(options.NodeName, resolver ?? ReservedOnlyEndpointResolver.Instance, new BootClock(_time), options.Version);
+        Store = new FlowStore(options.BufferCapacity, _decoder);
     }
 
-    /// <summary>Raised on the ingesting thread for every flow, after it is stored (e.g. for flow metrics).</summary>
-    public event Action<Flow>? FlowObserved;
+    /// <summary>
+    /// Raised on the ingesting thread for every flow, after it is stored, with the message a reader of the store
+    /// gets (same UUID). Subscribing costs a materialised flow per event; prefer <see cref="CompactFlowObserved"/>.
+    /// </summary>
+    public event Action<Flow>? FlowObserved
+    {
+        add => Subscribe(ref _flowHandlers, value);
+        remove => Unsubscribe(ref _flowHandlers, value);
+    }
+
+    /// <summary>
+    /// Raised on the ingesting thread for every flow decoded from a record, after it is stored, with its compact
+    /// form (e.g. for flow metrics; nothing is allocated). Not raised for flows given to <see cref="Append"/> as messages.
+    /// </summary>
+    public event CompactFlowHandler? CompactFlowObserved
+    {
+        add => Subscribe(ref _compactHandlers, value);
+        remove => Unsubscribe(ref _compactHandlers, value);
+    }
 
     /// <summary>The settings this observer runs with.</summary>
     public HubbleOptions Options { get; }
@@ -59,13 +82,32 @@ public sealed partial class HubbleObserver : IFlowRecordSink
     /// <summary>The clock used for status and namespace ages.</summary>
     public TimeProvider Time => _time;
 
-    /// <summary>Decodes and stores one record; malformed ones are counted and logged, never thrown.</summary>
+    /// <summary>Resolves and stores one record; malformed ones are counted and logged, never thrown.</summary>
     public void OnRecord(ReadOnlySpan<byte> record)
     {
-        if (_decoder.TryDecode(record, out var flow, out var error))
-            Append(flow);
-        else
+        if (!_decoder.TryResolve(record, out var flow, out var error))
+        {
             LogMalformed(error, record.Length, _decoder.Malformed);
+            return;
+        }
+        long seq = Store.Append(in flow);
+        _namespaces.Observe(flow.Source, flow.UnixNanoseconds);
+        _namespaces.Observe(flow.Destination, flow.UnixNanoseconds);
+        var compactHandlers = Volatile.Read(ref _compactHandlers);
+        foreach (var handler in compactHandlers)
+        {
+            try
+            {
+                handler(in flow);
+            }
+            catch (Exception e)
+            {
+                LogHandlerFailed(e);
+            }
+        }
+        var flowHandlers = Volatile.Read(ref _flowHandlers);
+        if (flowHandlers.Length != 0)
+            Notify(flowHandlers, Store.Materialize(in flow, seq));
     }
 
     /// <summary>Stores an already decoded flow (also used for flows that do not come from the event ring).</summary>
@@ -77,19 +119,43 @@ public sealed partial class HubbleObserver : IFlowRecordSink
             _namespaces.Observe(src.ClusterName, src.Namespace, ns);
         if (flow.Destination is { } dst)
             _namespaces.Observe(dst.ClusterName, dst.Namespace, ns);
-        var handlers = FlowObserved;
-        if (handlers is null)
-            return;
-        foreach (var handler in handlers.GetInvocationList())
+        Notify(Volatile.Read(ref _flowHandlers), flow);
+    }
+
+    private void Notify(Action<Flow>[] handlers, Flow flow)
+    {
+        foreach (var handler in handlers)
         {
             try
             {
-                ((Action<Flow>)handler)(flow);
+                handler(flow);
             }
             catch (Exception e)
             {
                 LogHandlerFailed(e);
             }
+        }
+    }
+
+    // Handlers are kept as immutable arrays, swapped under a lock: raising an event walks an array instead of
+    // calling GetInvocationList, which allocates on every call.
+    private void Subscribe<T>(ref T[] handlers, T? handler) where T : Delegate
+    {
+        if (handler is null)
+            return;
+        lock (_subscribing)
+            Volatile.Write(ref handlers, [.. handlers, handler]);
+    }
+
+    private void Unsubscribe<T>(ref T[] handlers, T? handler) where T : Delegate
+    {
+        if (handler is null)
+            return;
+        lock (_subscribing)
+        {
+            int index = Array.LastIndexOf(handlers, handler);
+            if (index >= 0)
+                Volatile.Write(ref handlers, [.. handlers[..index], .. handlers[(index + 1)..]]);
         }
     }
 
@@ -150,3 +216,6 @@ public sealed partial class HubbleObserver : IFlowRecordSink
     [LoggerMessage(Level = LogLevel.Error, Message = "The Hubble event reader stopped on an error")]
     private partial void LogReaderFailed(Exception exception);
 }
+
+/// <summary>Receives a flow in its compact form; <paramref name="flow"/> is only valid during the call.</summary>
+public delegate void CompactFlowHandler(in CompactFlow flow);

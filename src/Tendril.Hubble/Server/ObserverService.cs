@@ -47,9 +47,11 @@ internal sealed class ObserverService(HubbleObserver observer) : Api.Observer.Ob
         if (request.Since is { } since && request.Until is { } until && since.ToDateTimeOffset() > until.ToDateTimeOffset())
             throw new RpcException(new Status(StatusCode.InvalidArgument, "since is after until"));
         Func<Flow, bool>? predicate;
+        CompactFlowPredicate? prefilter;
         try
         {
             predicate = FlowFilterCompiler.Compile(request.Whitelist, request.Blacklist);
+            prefilter = CompactFlowFilter.Compile(request.Whitelist);
         }
         catch (FlowFilterException e)
         {
@@ -63,6 +65,7 @@ internal sealed class ObserverService(HubbleObserver observer) : Api.Observer.Ob
             Since = request.Since?.ToDateTimeOffset(),
             Until = request.Until?.ToDateTimeOffset(),
             Predicate = predicate,
+            Prefilter = prefilter,
         };
     }
 

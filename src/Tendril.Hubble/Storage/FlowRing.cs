@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Tendril.Hubble.Decoding;
 
 namespace Tendril.Hubble.Storage;
 
@@ -16,14 +17,35 @@ internal enum RingRead
 }
 
 /// <summary>
-/// A bounded ring of events (flows and lost-event notices) addressed by a monotonically increasing sequence
-/// number, holding the newest <see cref="Capacity"/> entries.
+/// One slot of a <see cref="FlowRing"/>: a compact flow, or another event (a lost-events notice, a flow that arrived
+/// as a message) in <see cref="Message"/> with the time in <see cref="Flow"/>.
+/// </summary>
+internal readonly struct RingEntry(in CompactFlow flow, IMessage? message)
+{
+    public readonly CompactFlow Flow = flow;
+
+    /// <summary>Null for a compact flow; otherwise the stored message, shared by all readers.</summary>
+    public readonly IMessage? Message = message;
+
+    /// <summary>The event's time, Unix nanoseconds.</summary>
+    public long UnixNanoseconds => Flow.UnixNanoseconds;
+
+    /// <summary>True when the entry is a flow, compact or not (not a lost-events notice).</summary>
+    public bool IsFlow => Message is null or Api.Flow.Flow;
+}
+
+/// <summary>
+/// A bounded ring of events (compact flows, flow messages and lost-event notices) addressed by a monotonically
+/// increasing sequence number, holding the newest <see cref="Capacity"/> entries.
 /// </summary>
 /// <remarks>
-/// <para>One writer, any number of readers, no locks. Each slot is guarded by a per-slot sequence word used as a
-/// seqlock: the writer marks the slot busy, stores the entry, then publishes its sequence number; a reader accepts
-/// an entry only if it sees the same sequence before and after reading it. Readers never block the writer; a
-/// reader that is lapped finds <see cref="RingRead.Overwritten"/> and decides what to do.</para>
+/// <para>One writer, any number of readers, no locks. Entries are 128-byte structs stored in place, so storing a flow
+/// allocates nothing and leaves nothing for the garbage collector but references to long-lived shared messages.
+/// Each slot is guarded by a per-slot sequence word used as a seqlock: the writer marks the slot busy, stores the
+/// entry, then publishes its sequence number; a reader copies the entry and accepts the copy only if it saw the same
+/// sequence before and after copying it. A copy made while the writer was in the slot may be torn; the check throws
+/// it away. Readers never block the writer; a reader that is lapped finds <see cref="RingRead.Overwritten"/> and
+/// decides what to do.</para>
 /// <para>The backing array has 2^n slots and holds 2^n−1 readable entries, so the slot being written is never one
 /// a reader may legitimately want (the same sizing rule as Hubble's <c>hubble-event-buffer-capacity</c>).</para>
 /// </remarks>
@@ -31,8 +53,7 @@ internal sealed class FlowRing
 {
     private const long Busy = -1;
 
-    private readonly IMessage?[] _entries;
-    private readonly long[] _times;
+    private readonly RingEntry[] _entries;
     private readonly long[] _sequences;
     private readonly long _mask;
     private long _written;
@@ -44,8 +65,7 @@ internal sealed class FlowRing
         if (capacity < 1 || ((long)capacity + 1 & capacity) != 0)
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "flow ring capacity must be 2^n-1, e.g. 4095");
         int slots = capacity + 1;
-        _entries = new IMessage?[slots];
-        _times = new long[slots];
+        _entries = new RingEntry[slots];
         _sequences = new long[slots];
         Array.Fill(_sequences, Busy);
         _mask = slots - 1;
@@ -64,18 +84,24 @@ internal sealed class FlowRing
     /// <summary>The oldest sequence number still readable (equal to <see cref="Written"/> when empty).</summary>
     public long OldestSequence => Math.Max(0, Written - Capacity);
 
+    /// <summary>Appends a compact flow and returns its sequence number. Only one thread may write.</summary>
+    public long Write(in CompactFlow flow) => Write(new RingEntry(in flow, null));
+
     /// <summary>
-    /// Appends <paramref name="entry"/> stamped with <paramref name="unixNanoseconds"/> and returns its sequence
+    /// Appends <paramref name="message"/> stamped with <paramref name="unixNanoseconds"/> and returns its sequence
     /// number. Only one thread may write.
     /// </summary>
-    public long Write(IMessage entry, long unixNanoseconds)
+    public long Write(IMessage message, long unixNanoseconds) => Write(new RingEntry(CompactFlow.At(unixNanoseconds), message));
+
+    private long Write(in RingEntry entry)
     {
         long seq = _written;
         long slot = seq & _mask;
-        // Busy first, so a reader that sees the new entry also sees the slot's old sequence number change.
-        Volatile.Write(ref _sequences[slot], Busy);
-        Volatile.Write(ref _entries[slot], entry);
-        Volatile.Write(ref _times[slot], unixNanoseconds);
+        // Busy first, with a full fence: no store of the new entry may become visible before it, or a reader could
+        // copy half of it and still see the old sequence number on both sides.
+        Interlocked.Exchange(ref _sequences[slot], Busy);
+        _entries[slot] = entry;
+        // Release: the entry is complete before its sequence number is published.
         Volatile.Write(ref _sequences[slot], seq);
         Volatile.Write(ref _written, seq + 1);
         if (Volatile.Read(ref _waiters) is not null)
@@ -83,25 +109,25 @@ internal sealed class FlowRing
         return seq;
     }
 
-    /// <summary>Reads the entry with sequence number <paramref name="sequence"/>. Safe from any thread.</summary>
-    public RingRead TryRead(long sequence, out IMessage? entry, out long unixNanoseconds)
+    /// <summary>Copies the entry with sequence number <paramref name="sequence"/>. Safe from any thread.</summary>
+    public RingRead TryRead(long sequence, out RingEntry entry)
     {
-        entry = null;
-        unixNanoseconds = 0;
+        entry = default;
         long written = Written;
         if (sequence >= written)
             return RingRead.NotYetWritten;
         if (sequence < written - Capacity)
             return RingRead.Overwritten;
         long slot = sequence & _mask;
-        long before = Volatile.Read(ref _sequences[slot]);
-        var candidate = Volatile.Read(ref _entries[slot]);
-        long time = Volatile.Read(ref _times[slot]);
-        long after = Volatile.Read(ref _sequences[slot]);
-        if (before != sequence || after != sequence)
+        if (Volatile.Read(ref _sequences[slot]) != sequence)
             return RingRead.Overwritten;
-        entry = candidate;
-        unixNanoseconds = time;
+        var copy = _entries[slot];
+        // A full fence: the copy's loads must complete before the sequence is read again (an acquire load alone
+        // lets earlier loads move after it).
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _sequences[slot]) != sequence)
+            return RingRead.Overwritten;
+        entry = copy;
         return RingRead.Ok;
     }
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Google.Protobuf.WellKnownTypes;
 using Tendril.Hubble.Api.Flow;
+using Tendril.Hubble.Decoding;
 
 namespace Tendril.Hubble.Storage;
 
@@ -9,20 +10,33 @@ namespace Tendril.Hubble.Storage;
 /// reports, and the reading logic behind <c>GetFlows</c>.
 /// </summary>
 /// <remarks>
-/// One writer (the event-reading thread) calls <see cref="Append"/>, <see cref="AppendLost"/> and
+/// <para>One writer (the event-reading thread) calls the <c>Append</c> methods, <see cref="AppendLost"/> and
 /// <see cref="ReportKernelLost"/>; any number of readers call <see cref="Query"/> and the other members
-/// concurrently without blocking it. Stored messages are shared by all readers and must not be modified.
+/// concurrently without blocking it.</para>
+/// <para>Flows from the datapath are stored as <see cref="CompactFlow"/>s and materialised by the decoder each time
+/// they are read, with a UUID derived from the store and the sequence number, so every read of a flow gives an
+/// equal message. Messages stored as such (<see cref="Append(Flow)"/>, lost notices) are shared by all readers and
+/// must not be modified.</para>
 /// </remarks>
 public sealed class FlowStore
 {
     private const long NanosPerTick = 100;
 
     private readonly FlowRing _ring;
+    private readonly FlowDecoder? _decoder;
+    private readonly uint _id = FlowIds.NewStore();
     private long _seenFlows;
     private long _kernelLostReported;
 
-    /// <summary>Creates a store for <paramref name="capacity"/> events (2^n−1).</summary>
-    public FlowStore(int capacity) => _ring = new FlowRing(capacity);
+    /// <summary>
+    /// Creates a store for <paramref name="capacity"/> events (2^n−1). <paramref name="decoder"/> materialises
+    /// compact flows; a store without one takes only flow messages.
+    /// </summary>
+    public FlowStore(int capacity, FlowDecoder? decoder = null)
+    {
+        _ring = new FlowRing(capacity);
+        _decoder = decoder;
+    }
 
     /// <summary>Maximum number of stored events.</summary>
     public int Capacity => _ring.Capacity;
@@ -31,18 +45,38 @@ public sealed class FlowStore
     public long Count => _ring.Count;
 
     /// <summary>Flows appended since start, including those since overwritten.</summary>
-    public long SeenFlows => Interlocked.Read(ref _seenFlows);
+    public long SeenFlows => Volatile.Read(ref _seenFlows);
 
     /// <summary>The sequence number the next event will get.</summary>
     public long NextSequence => _ring.Written;
 
     internal FlowRing Ring => _ring;
 
+    /// <summary>Stores a compact flow decoded by this store's decoder and returns its sequence number. Writer thread only.</summary>
+    public long Append(in CompactFlow flow)
+    {
+        if (_decoder is null)
+            throw new InvalidOperationException("this flow store was created without a decoder, so it cannot read compact flows back; pass the FlowDecoder that resolved them");
+        long seq = _ring.Write(in flow);
+        Volatile.Write(ref _seenFlows, _seenFlows + 1); // one writer: no read-modify-write needed
+        return seq;
+    }
+
+    /// <summary>
+    /// The flow stored at <paramref name="sequence"/> as <paramref name="flow"/>: the same message (UUID included)
+    /// every time it is asked for.
+    /// </summary>
+    public Flow Materialize(in CompactFlow flow, long sequence) =>
+        (_decoder ?? throw new InvalidOperationException("this flow store has no decoder")).Materialize(in flow, UuidOf(sequence));
+
+    /// <summary>The UUID of the compact flow stored at <paramref name="sequence"/>.</summary>
+    internal string UuidOf(long sequence) => FlowIds.Stored(_id, sequence);
+
     /// <summary>Stores <paramref name="flow"/>, stamped with its own time. Writer thread only.</summary>
     public long Append(Flow flow)
     {
         long seq = _ring.Write(flow, UnixNanoseconds(flow.Time));
-        Interlocked.Increment(ref _seenFlows);
+        Volatile.Write(ref _seenFlows, _seenFlows + 1);
         return seq;
     }
 
@@ -75,9 +109,9 @@ public sealed class FlowStore
         long flows = 0;
         for (long seq = _ring.Written - 1; seq >= oldest; seq--)
         {
-            if (_ring.TryRead(seq, out var entry, out long time) != RingRead.Ok || time < horizon)
+            if (_ring.TryRead(seq, out var entry) != RingRead.Ok || entry.UnixNanoseconds < horizon)
                 break;
-            if (entry is Flow)
+            if (entry.IsFlow)
                 flows++;
         }
         return flows / 60.0;
@@ -99,7 +133,7 @@ public sealed class FlowStore
             cancellationToken.ThrowIfCancellationRequested();
             if (!query.Follow && query.Number > 0 && sent >= query.Number)
                 yield break;
-            switch (_ring.TryRead(seq, out var entry, out long time))
+            switch (_ring.TryRead(seq, out var entry))
             {
                 case RingRead.NotYetWritten:
                     if (!query.Follow)
@@ -113,15 +147,16 @@ public sealed class FlowStore
                     continue;
             }
             long current = seq++;
+            long time = entry.UnixNanoseconds;
             if (until is not null && time > until)
                 yield break;
             if (since is not null && time < since)
                 continue;
-            if (entry is LostEvent lost)
+            if (entry.Message is LostEvent lost)
             {
                 yield return new StoredEvent(current, time, null, lost);
             }
-            else if (entry is Flow flow && (query.Predicate is null || query.Predicate(flow)))
+            else if (MayMatch(query, in entry) && FlowAt(in entry, current) is var flow && (query.Predicate is null || query.Predicate(flow)))
             {
                 sent++;
                 yield return new StoredEvent(current, time, flow, null);
@@ -142,14 +177,14 @@ public sealed class FlowStore
         ulong matched = 0;
         for (long seq = written - 1; seq >= 0; seq--)
         {
-            if (_ring.TryRead(seq, out var entry, out long time) != RingRead.Ok)
+            if (_ring.TryRead(seq, out var entry) != RingRead.Ok)
                 break;
             if (since is not null)
             {
-                if (time < since)
+                if (entry.UnixNanoseconds < since)
                     break;
             }
-            else if (entry is Flow flow && (query.Predicate is null || query.Predicate(flow)) && query.Number > 0
+            else if (query.Number > 0 && MayMatch(query, in entry) && (query.Predicate is null || query.Predicate(FlowAt(in entry, seq)))
                      && ++matched > query.Number)
             {
                 break;
@@ -158,6 +193,13 @@ public sealed class FlowStore
         }
         return start;
     }
+
+    // A flow the query's prefilter cannot rule out; compact flows it rules out are never materialised.
+    private static bool MayMatch(FlowQuery query, in RingEntry entry) =>
+        entry.Message is null ? query.Prefilter is null || query.Prefilter(in entry.Flow) : entry.Message is Flow;
+
+    private Flow FlowAt(in RingEntry entry, long sequence) =>
+        entry.Message as Flow ?? Materialize(in entry.Flow, sequence);
 
     private StoredEvent LostToRing(long wanted, long oldest)
     {

@@ -17,6 +17,9 @@ public readonly record struct StoredEvent(long Sequence, long UnixNanoseconds, F
 /// Which stored events a reader wants, with Hubble's <c>GetFlows</c> semantics: the newest <see cref="Number"/>
 /// (or, with <see cref="First"/>, the oldest), bounded by <see cref="Since"/> and <see cref="Until"/>, optionally
 /// followed by new ones. <see cref="Number"/> 0 means no limit. <see cref="Predicate"/> null means every flow.
+/// <see cref="Prefilter"/>, when set, is tried first on flows stored compactly; it must reject only flows
+/// <see cref="Predicate"/> would reject (as <see cref="Filtering.CompactFlowFilter"/> builds it), and spares the
+/// store materialising them.
 /// </summary>
 public sealed record FlowQuery
 {
@@ -31,4 +34,6 @@ public sealed record FlowQuery
     public DateTimeOffset? Until { get; init; }
 
     public Func<Flow, bool>? Predicate { get; init; }
+
+    public Filtering.CompactFlowPredicate? Prefilter { get; init; }
 }

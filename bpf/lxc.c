@@ -185,6 +185,13 @@ int tendril_to_container(struct __sk_buff *skb)
 	p.dst_endpoint = ep->endpoint_id;
 	p.dst_identity = ep->identity;
 	p.src_identity = identity_of(p.pkt.saddr);
+	/* The datapath's own refusal of the pod's packet to a service without backends (lb4_no_backend). */
+	if (lb4_is_own_reject(skb, &p.pkt, ep->ipv4)) {
+		skb->mark = 0;
+		count(0, EVENT_DIR_INGRESS, p.len);
+		trace(&p, NULL, TRACE_TO_ENDPOINT);
+		return TC_ACT_OK;
+	}
 	p.ct_state = ct_lookup(&p, &entry);
 	trace(&p, entry, TRACE_FROM_STACK);
 	/* A reply from a service backend off this pod's veth (the host, another node) reaches the client as the frontend

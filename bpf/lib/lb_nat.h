@@ -67,6 +67,7 @@ static __always_inline int lb4_no_backend(struct __sk_buff *skb, struct packet_c
 
 	if (!reject || lb4_reject_build(skb, &p->pkt) < 0)
 		return verdict;
+	skb->mark = LB_REJECT_MARK;
 	return bpf_redirect(skb->ifindex, 0);
 }
 

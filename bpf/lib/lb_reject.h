@@ -14,6 +14,19 @@
 #define ICMP_DEST_UNREACH 3
 #define ICMP_PORT_UNREACH 3
 
+/*
+ * skb->mark of a reject on its way from tcx ingress to tcx egress of the same pod veth: tendril_to_container delivers
+ * it to the pod without the pod's ingress policy, because it answers the pod's own packet (it is not traffic from the
+ * frontend's identity). Only a port unreachable to the pod's own address with this mark passes so.
+ */
+#define LB_REJECT_MARK 0x7e4a0b5cu
+
+static __always_inline bool lb4_is_own_reject(struct __sk_buff *skb, struct parsed_ipv4 *pkt, __u32 pod_address)
+{
+	return skb->mark == LB_REJECT_MARK && pkt->protocol == IPPROTO_ICMP && pkt->icmp_type == ICMP_DEST_UNREACH &&
+	       pkt->icmp_code == ICMP_PORT_UNREACH && pkt->daddr == pod_address;
+}
+
 /* What RFC 792 quotes of the offending datagram: its IP header (without options, see lb4_reject) and 8 bytes of L4. */
 #define ICMP_QUOTE_L4_LEN 8
 #define ICMP_QUOTE_LEN (sizeof(struct iphdr) + ICMP_QUOTE_L4_LEN)

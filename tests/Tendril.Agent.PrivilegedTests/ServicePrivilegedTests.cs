@@ -192,6 +192,29 @@ public sealed class ServicePrivilegedTests
     }
 
     [PrivilegedFact]
+    public async Task PrivilegedService_NoBackends_RejectReachesAClientWhoseIngressPolicyAdmitsNobody()
+    {
+        await using var node = await AgentPods.StartAsync();
+        var client = await node.AddPodAsync("client", new() { ["app"] = "client" });
+        await ApplyAsync(node, WebService());
+        // The client admits nothing from anyone: the unreachable the datapath makes for the client's own SYN is an
+        // answer to it, not traffic from the VIP's identity, and still reaches it.
+        await node.Client.SendJsonAsync(HttpMethod.Post, "policies", new StringContent("""
+            apiVersion: cilium.io/v2
+            kind: CiliumNetworkPolicy
+            metadata: {name: client-closed}
+            spec:
+              endpointSelector: {matchLabels: {app: client}}
+              ingress:
+              - fromEndpoints: [{matchLabels: {app: nobody}}]
+            """));
+
+        var (error, time) = await TcpConnectErrorAsync(client.Thread, Vip, 80);
+
+        Assert.True(error == SocketError.ConnectionRefused && time < TimeSpan.FromSeconds(1), $"TCP connect: {error} after {time}");
+    }
+
+    [PrivilegedFact]
     public async Task PrivilegedService_NoBackendsInDropMode_PerPacketDropTimesOutAndIsReason158InFlows()
     {
         await using var node = await AgentPods.StartAsync(["--service-no-backend-response", "drop"]);

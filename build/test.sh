@@ -55,6 +55,7 @@ if [[ -d bench/Tendril.Bench ]] && [[ "$(id -u)" == 0 ]]; then
   dotnet run -c Release --project bench/Tendril.Bench --no-build -- observer --smoke || status=1
   dotnet run -c Release --project bench/Tendril.Bench --no-build -- services --smoke || status=1
   dotnet run -c Release --project bench/Tendril.Bench --no-build -- cni --smoke || status=1
+  dotnet run -c Release --project bench/Tendril.Bench --no-build -- cni --smoke --endpoint-attach tc || status=1
 fi
 
 passed=0; failed=0; skipped=0

@@ -18,8 +18,11 @@ internal sealed class CniAgent : IDisposable
     private readonly string _podCidr;
     private Process? _process;
 
-    private CniAgent(string nodeName, string nodeNamespacePath, string podCidr)
+    private readonly IReadOnlyList<string> _extraArgs;
+
+    private CniAgent(string nodeName, string nodeNamespacePath, string podCidr, IReadOnlyList<string> extraArgs)
     {
+        _extraArgs = extraArgs;
         NodeName = nodeName;
         _nodeNamespacePath = nodeNamespacePath;
         _podCidr = podCidr;
@@ -57,9 +60,13 @@ internal sealed class CniAgent : IDisposable
     }
 
     /// <summary>Starts the agent and waits until <see cref="AgentClient.HealthAsync"/> answers.</summary>
-    public static async Task<CniAgent> StartAsync(string nodeName, string nodeNamespacePath, string podCidr, CancellationToken cancellationToken)
+    /// <summary>The agent's flags beyond the paths (e.g. --endpoint-attach tc).</summary>
+    public IReadOnlyList<string> ExtraArgs => _extraArgs;
+
+    public static async Task<CniAgent> StartAsync(string nodeName, string nodeNamespacePath, string podCidr, IReadOnlyList<string> extraArgs,
+        CancellationToken cancellationToken)
     {
-        var agent = new CniAgent(nodeName, nodeNamespacePath, podCidr);
+        var agent = new CniAgent(nodeName, nodeNamespacePath, podCidr, extraArgs);
         try
         {
             await agent.RunAsync(cancellationToken);
@@ -81,7 +88,7 @@ internal sealed class CniAgent : IDisposable
         // Metrics servers off: TCP ports are shared with whatever else runs on this machine.
         foreach (string arg in (string[])[dll, "--node", NodeName, "--netns", _nodeNamespacePath, "--pod-cidr", _podCidr, "--socket", Socket,
             "--state-dir", StateDirectory, "--bpf-dir", BpfDirectory, "--hubble-socket", HubbleSocket, "--prometheus-serve-addr", "",
-            "--hubble-metrics-server", ""])
+            "--hubble-metrics-server", "", .. _extraArgs])
             psi.ArgumentList.Add(arg);
         // It is killed at the end, which would leave its debugger pipes and diagnostics socket in /tmp.
         psi.Environment["DOTNET_EnableDiagnostics"] = "0";

@@ -47,10 +47,11 @@ internal static class CniBenchmark
     /// </summary>
     internal sealed record Floor(List<double> TrueMs, List<double> TendrilVersionMs, List<double> ReferenceVersionMs, List<double> TendrilStatusMs);
 
-    public static Task<int> RunAsync(bool smoke) =>
-        BenchmarkRun.RunAsync("cni", token => MeasureAsync(smoke ? CniSettings.Smoke : CniSettings.Full, token));
+    /// <param name="endpointAttach">The agent's --endpoint-attach (tcx, its default, or tc); null leaves the default.</param>
+    public static Task<int> RunAsync(bool smoke, string? endpointAttach = null) =>
+        BenchmarkRun.RunAsync("cni", token => MeasureAsync(smoke ? CniSettings.Smoke : CniSettings.Full, endpointAttach, token));
 
-    private static async Task MeasureAsync(CniSettings s, CancellationToken cancellationToken)
+    private static async Task MeasureAsync(CniSettings s, string? endpointAttach, CancellationToken cancellationToken)
     {
         var wall = Stopwatch.StartNew();
         foreach (string program in new[] { ReferencePlugin, CniPath + "/host-local" })
@@ -71,7 +72,8 @@ internal static class CniBenchmark
             var referencePods = node.AddPods(s.Pods, cancellationToken);
             // dpkg-query and the agent were started from this thread, outside the node namespace: the runtime's one-time
             // set-up for child processes is done before the first fork on the namespace thread.
-            agent = await CniAgent.StartAsync(node.Name, node.NamespacePath, PodCidr, cancellationToken);
+            agent = await CniAgent.StartAsync(node.Name, node.NamespacePath, PodCidr,
+                endpointAttach is null ? [] : ["--endpoint-attach", endpointAttach], cancellationToken);
             var exec = new CniExec(node.Thread);
             var running = agent;
             var tendril = new Side("tendril-cni (agent)", plugin, TendrilConfig(agent.Socket, "1.0.0"), tendrilPods, () => running.OutputTail);

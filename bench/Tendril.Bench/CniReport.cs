@@ -33,7 +33,7 @@ internal static class CniReport
         var reference = Pooled.Of(referenceRounds);
         var table = new Table().AddColumns("Plugin", "ADD p50", "ADD p99", "DEL p50", "DEL p99", "Pods/s (ADD)",
             "Tendril ÷ bridge (ADD p50 / p99 / DEL p50 / p99 / pods/s)");
-        table.AddRow("tendril-cni + tendril-agent", Ms(tendril.AddP50), Ms(tendril.AddP99), Ms(tendril.DelP50), Ms(tendril.DelP99),
+        table.AddRow(agent.ExtraArgs.Count == 0 ? "tendril-cni + tendril-agent" : $"tendril-cni + tendril-agent {string.Join(' ', agent.ExtraArgs)}", Ms(tendril.AddP50), Ms(tendril.AddP99), Ms(tendril.DelP50), Ms(tendril.DelP99),
             Rate(tendril.PodsPerSecond), $"{tendril.AddP50 / reference.AddP50:F2} / {tendril.AddP99 / reference.AddP99:F2} / " +
             $"{tendril.DelP50 / reference.DelP50:F2} / {tendril.DelP99 / reference.DelP99:F2} / {tendril.PodsPerSecond / reference.PodsPerSecond:F2}");
         table.AddRow("bridge + host-local (reference)", Ms(reference.AddP50), Ms(reference.AddP99), Ms(reference.DelP50), Ms(reference.DelP99),

@@ -1,7 +1,7 @@
 using Tendril.Bench;
 using Tendril.Interop;
 
-// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath|observer|services|cni [--smoke]
+// dotnet run -c Release --project bench/Tendril.Bench -- ebpf|datapath|observer|services|cni [--smoke] [cni: --endpoint-attach tc]
 if (args.Length == 0 || args[0] is not ("ebpf" or "datapath" or "observer" or "services" or "cni"))
 {
     Console.Error.WriteLine("usage: Tendril.Bench ebpf|datapath|observer|services|cni [--smoke]");
@@ -21,6 +21,6 @@ return args[0] switch
     "ebpf" => EbpfBenchmark.Run(smoke ? EbpfSettings.Smoke : EbpfSettings.Full),
     "datapath" => await DatapathBenchmark.RunAsync(smoke),
     "observer" => await ObserverBenchmark.RunAsync(smoke),
-    "cni" => await CniBenchmark.RunAsync(smoke),
+    "cni" => await CniBenchmark.RunAsync(smoke, Array.IndexOf(args, "--endpoint-attach") is >= 0 and var i && i + 1 < args.Length ? args[i + 1] : null),
     _ => await ServicesBenchmark.RunAsync(smoke),
 };

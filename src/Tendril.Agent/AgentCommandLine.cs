@@ -17,7 +17,7 @@ public static class AgentCommandLine
                              [--hubble-metrics-server HOST:PORT|""] [--hubble-metrics flow,drop,...]
                              [--socket-lb-cgroup PATH] [--lb-algorithm random|maglev] [--maglev-table-size N]
                              [--service-no-backend-response reject|drop] [--service-cidr CIDR]
-                             [--node-port-range MIN-MAX] [--devices eth0,eth1]
+                             [--node-port-range MIN-MAX] [--devices eth0,eth1] [--endpoint-attach tcx|tc]
         """;
 
     public static AgentOptions Parse(IReadOnlyList<string> args)
@@ -79,6 +79,15 @@ public static class AgentCommandLine
                     ServiceCidr = CidrPrefix.TryParse(value, out var serviceCidr, out string? error) ? serviceCidr : throw new ArgumentException($"--service-cidr: {error}"),
                 },
                 "--node-port-range" => options with { NodePortRange = ParseRange(value) },
+                "--endpoint-attach" => options with
+                {
+                    EndpointAttach = value switch
+                    {
+                        "tcx" => Tendril.Datapath.Loader.EndpointAttachMode.Tcx,
+                        "tc" => Tendril.Datapath.Loader.EndpointAttachMode.Tc,
+                        _ => throw new ArgumentException($"--endpoint-attach: '{value}' is not tcx or tc"),
+                    },
+                },
                 "--enforcement" => options with
                 {
                     Enforcement = Enum.TryParse<Tendril.ControlPlane.Policy.EnforcementMode>(value, ignoreCase: true, out var mode)

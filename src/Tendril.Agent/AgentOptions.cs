@@ -71,6 +71,9 @@ public sealed record AgentOptions
     /// <summary>A frontend without backends: reject (refuse the connection) or drop.</summary>
     public NoBackendAction ServiceNoBackendResponse { get; init; } = NoBackendAction.Reject;
 
+    /// <summary>How endpoint programs are attached: tcx (default) or legacy tc (faster endpoint creation).</summary>
+    public Tendril.Datapath.Loader.EndpointAttachMode EndpointAttach { get; init; } = Tendril.Datapath.Loader.EndpointAttachMode.Tcx;
+
     /// <summary>Where cluster IPs are allocated.</summary>
     public CidrPrefix ServiceCidr { get; init; } = ServiceParserOptions.DefaultServiceCidr;
 

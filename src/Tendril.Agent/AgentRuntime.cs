@@ -58,7 +58,7 @@ public sealed partial class AgentRuntime(AgentOptions options, ILogger<AgentRunt
         _nodeThread = NetNsThread.Start(Options.NodeNamespacePath ?? "/proc/self/ns/net");
         _netlink = Options.NodeNamespacePath is null ? RtNetlink.Open() : RtNetlink.OpenIn(Options.NodeNamespacePath);
         EnsureGatewayAddress(_netlink);
-        var datapathOptions = new DatapathOptions(Options.ResolvedBpfDirectory) { MaglevTableSize = (uint)Options.MaglevTableSize };
+        var datapathOptions = new DatapathOptions(Options.ResolvedBpfDirectory) { MaglevTableSize = (uint)Options.MaglevTableSize, EndpointAttach = Options.EndpointAttach };
         Datapath = _nodeThread.Invoke(() => NodeDatapath.Load(datapathOptions));
         var nodeAddresses = NodeAddresses(_netlink).ToList();
         foreach (var address in nodeAddresses)

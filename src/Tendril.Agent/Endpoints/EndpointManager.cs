@@ -37,6 +37,8 @@ public sealed class EndpointManager : IDisposable
     private readonly Dictionary<ushort, EndpointModel> _endpoints = new();
     private readonly Dictionary<ushort, EndpointPolicyMap> _policyMaps = new();
     private bool _restored;
+    // The policy map of the endpoint ID the next Create will most likely take, registered ahead (see PreparePolicyLocked).
+    private (ushort Id, Task<EndpointPolicyMap> Map)? _preparedPolicy;
 
     private long _version;
 
@@ -137,7 +139,7 @@ public sealed class EndpointManager : IDisposable
             // Registering the policy map (a map-in-map update) and each tcx attach wait for an RCU grace period in the
             // kernel: the registration runs beside the devices and the attach beside the policy, not one after another.
             // Until both are done the program finds no policy map and drops, so nothing passes unpoliced meanwhile.
-            var policyMap = Task.Run(() => _datapath.Policies.Open(id));
+            var policyMap = TakePreparedPolicyLocked(id) ?? Task.Run(() => _datapath.Policies.Open(id));
             Task? attached = null;
             try
             {
@@ -171,6 +173,7 @@ public sealed class EndpointManager : IDisposable
                 RegenerateLocked(id);
                 attached.GetAwaiter().GetResult();
                 Save();
+                PreparePolicyLocked();
                 return _endpoints[id];
             }
             catch
@@ -302,6 +305,8 @@ public sealed class EndpointManager : IDisposable
 
     public void Dispose()
     {
+        if (_preparedPolicy is { } prepared)
+            DisposeWhenDone(prepared.Map);
         foreach (var map in _policyMaps.Values)
             map.Dispose();
     }
@@ -346,6 +351,31 @@ public sealed class EndpointManager : IDisposable
         _endpoints.Remove(id);
         _identities.Release(new NumericIdentity(identity));   // the last user gone: rules stop selecting it
     }
+
+    /// <summary>
+    /// Registers the policy map of the ID the next endpoint will get, off the request path: registering a map in the
+    /// hash-of-maps waits for an RCU grace period (6-15 ms here), which the next Create then does not. A map registered
+    /// for an ID no endpoint has is empty and reached by nothing (the datapath finds maps through endpoints); it stays
+    /// pinned and is taken by whichever endpoint gets that ID.
+    /// </summary>
+    private void PreparePolicyLocked()
+    {
+        if (_preparedPolicy is { } stale)
+            DisposeWhenDone(stale.Map);
+        ushort next = NextId();
+        _preparedPolicy = (next, Task.Run(() => _datapath.Policies.Open(next)));
+    }
+
+    private Task<EndpointPolicyMap>? TakePreparedPolicyLocked(ushort id)
+    {
+        if (_preparedPolicy is not { } prepared || prepared.Id != id)
+            return null;
+        _preparedPolicy = null;
+        return prepared.Map;
+    }
+
+    private static void DisposeWhenDone(Task<EndpointPolicyMap> map) =>
+        map.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously);
 
     private static bool WaitQuietly(Task? task)
     {

@@ -69,6 +69,8 @@ internal static unsafe partial class Libbpf
 
     internal const int BPF_TC_INGRESS = 1, BPF_TC_EGRESS = 2;
 
+    internal const uint BPF_TC_F_REPLACE = 1;
+
     [LibraryImport(Lib)]
     internal static partial byte* libbpf_version_string();
 

@@ -9,6 +9,9 @@ public sealed record TcOptions(int Ifindex, TcxDirection Direction, string? Devi
     public uint Handle { get; init; } = 1;
 
     public uint Priority { get; init; } = 1;
+
+    /// <summary>Replace the filter with this handle and priority if there is one (atomically), instead of failing with EEXIST.</summary>
+    public bool Replace { get; init; }
 }
 
 /// <summary>
@@ -79,6 +82,7 @@ public static partial class Link
             prog_fd = program.Handle.Fd,
             handle = options.Handle,
             priority = options.Priority,
+            flags = options.Replace ? Libbpf.BPF_TC_F_REPLACE : 0,
         };
         rc = Libbpf.bpf_tc_attach(&hook, &opts);
         if (rc < 0)

@@ -59,11 +59,11 @@ internal static class CniBenchmark
             if (!File.Exists(program))
                 throw new BenchmarkException($"{program} is missing: apt-get install containernetworking-plugins");
         }
-        string plugin = await CniPluginBinary.LocateAsync(cancellationToken);
+        string plugin = await PublishedCniPlugin.LocateAsync(cancellationToken);
         string referencePackage = await CniReport.ReferencePackageAsync();
         string hostLocalData = Directory.CreateTempSubdirectory("tendril-bench-cni-").FullName;
         CniNode? node = null;
-        CniAgent? agent = null;
+        AgentProcess? agent = null;
         try
         {
             node = CniNode.Create();
@@ -72,8 +72,7 @@ internal static class CniBenchmark
             var referencePods = node.AddPods(s.Pods, cancellationToken);
             // dpkg-query and the agent were started from this thread, outside the node namespace: the runtime's one-time
             // set-up for child processes is done before the first fork on the namespace thread.
-            agent = await CniAgent.StartAsync(node.Name, node.NamespacePath, PodCidr,
-                endpointAttach is null ? [] : ["--endpoint-attach", endpointAttach], cancellationToken);
+            agent = await AgentProcess.StartAsync(node.NamespacePath, PodCidr, endpointAttach is null ? [] : ["--endpoint-attach", endpointAttach]);
             var exec = new CniExec(node.Thread);
             var running = agent;
             var tendril = new Side("tendril-cni (agent)", plugin, TendrilConfig(agent.Socket, "1.0.0"), tendrilPods, () => running.OutputTail);
@@ -93,11 +92,12 @@ internal static class CniBenchmark
                 foreach (int i in order)
                     rounds[i].Add(MeasureSide(exec, i == 0 ? tendril : reference, round, cancellationToken));
             }
-            CniReport.Write(s, rounds[0], rounds[1], floor, checks, agent, plugin, referencePackage, wall.Elapsed);
+            CniReport.Write(s, rounds[0], rounds[1], floor, checks, node.Name, agent, plugin, referencePackage, wall.Elapsed);
         }
         finally
         {
-            agent?.Dispose();
+            if (agent is not null)
+                await agent.DisposeAsync();
             node?.Dispose();
             Directory.Delete(hostLocalData, recursive: true);
         }

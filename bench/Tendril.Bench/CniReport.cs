@@ -27,7 +27,7 @@ internal static class CniReport
     }
 
     public static void Write(CniSettings s, List<SideRound> tendrilRounds, List<SideRound> referenceRounds, Floor floor, CniCheckResult checks,
-        CniAgent agent, string plugin, string referencePackage, TimeSpan wall)
+        string nodeNamespace, AgentProcess agent, string plugin, string referencePackage, TimeSpan wall)
     {
         var tendril = Pooled.Of(tendrilRounds);
         var reference = Pooled.Of(referenceRounds);
@@ -61,7 +61,7 @@ internal static class CniReport
         Console.WriteLine($"first (untimed) ADD: tendril-cni {checks.WarmupAddMs.Tendril:F1} ms (pod got {checks.PodAddresses.Tendril}), " +
             $"bridge {checks.WarmupAddMs.Reference:F1} ms (creates the bridge; pod got {checks.PodAddresses.Reference})");
         string rootForwarding = CniChecks.RootForwarding();
-        Console.WriteLine($"checked: plugin processes ran in the node namespace {agent.NodeName} ({checks.NodeNamespace}), not the root one " +
+        Console.WriteLine($"checked: plugin processes ran in the node namespace {nodeNamespace} ({checks.NodeNamespace}), not the root one " +
             $"({checks.RootNamespace}); the bridge is there and not in the root namespace; node ip_forward {checks.NodeForwarding}; root ip_forward " +
             $"{checks.RootForwarding} before, {rootForwarding} after{(rootForwarding == checks.RootForwarding ? " (unchanged)" : " (CHANGED)")}");
         Console.WriteLine($"tendril-agent answered {agent.StartupTime.TotalSeconds:F1} s after its start (pod CIDR {PodCidr}); plugin {plugin} " +

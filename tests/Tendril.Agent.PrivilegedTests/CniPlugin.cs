@@ -10,42 +10,8 @@ namespace Tendril.Agent.PrivilegedTests;
 /// </summary>
 internal static class CniPlugin
 {
-    private static readonly SemaphoreSlim PublishLock = new(1, 1);
-    private static string? _path;
-
-    /// <summary>
-    /// $TENDRIL_CNI_PLUGIN, else artifacts/cni/tendril-cni of this checkout (build/test.sh publishes it there; when it
-    /// is missing it is published here, once).
-    /// </summary>
-    public static async Task<string> PathAsync()
-    {
-        if (_path is not null)
-            return _path;
-        await PublishLock.WaitAsync();
-        try
-        {
-            if (_path is not null)
-                return _path;
-            string? given = Environment.GetEnvironmentVariable("TENDRIL_CNI_PLUGIN");
-            if (given is not null)
-                return _path = File.Exists(given) ? given : throw new FileNotFoundException($"TENDRIL_CNI_PLUGIN={given} does not exist");
-            string root = RepositoryRoot();
-            string path = Path.Combine(root, "artifacts", "cni", "tendril-cni");
-            if (!File.Exists(path))
-            {
-                var (exit, stdout, stderr) = await ChildProcess.RunAsync("dotnet",
-                    ["publish", Path.Combine(root, "src", "Tendril.Cni"), "-c", "Release", "-r", "linux-x64", "-o", Path.GetDirectoryName(path)!, "-nologo"],
-                    timeout: TimeSpan.FromMinutes(5));
-                if (exit != 0)
-                    throw new InvalidOperationException($"publishing tendril-cni failed:\n{stdout}\n{stderr}");
-            }
-            return _path = path;
-        }
-        finally
-        {
-            PublishLock.Release();
-        }
-    }
+    /// <summary>The published binary (see <see cref="PublishedCniPlugin"/>).</summary>
+    public static Task<string> PathAsync() => PublishedCniPlugin.LocateAsync();
 
     /// <summary>Runs one command; <paramref name="environment"/> overrides (a null value removes a variable).</summary>
     public static async Task<Outcome> RunAsync(string command, string config, string? containerId = null, string? netns = null,
@@ -84,16 +50,6 @@ internal static class CniPlugin
         foreach (var (key, value) in extra ?? [])
             config[key] = value?.DeepClone();
         return config.ToJsonString();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Tendril.slnx")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"no Tendril.slnx above {AppContext.BaseDirectory}");
     }
 
     /// <summary>What the plugin answered.</summary>

@@ -214,13 +214,28 @@ public sealed class ServiceLbPrivilegedTests
         Assert.Equal(BackendRemote.Address.GetAddressBytes(), DaddrOf(drop));
     }
 
+    /// <summary>Allow-all policy both ways and the TCP service with its one backend behind another node (10.0.9.9).</summary>
+    private static LxcFixture RemoteBackendService()
+    {
+        var lxc = new LxcFixture();
+        try
+        {
+            lxc.Policy([AllowAll(true)], [AllowAll(false)]);
+            lxc.IpCache.Upsert(IPNetwork.Parse("10.0.9.9/32"), IdentityRemote);
+            Program(lxc, PacketBuilder.Tcp, [BackendRemote]);
+            return lxc;
+        }
+        catch
+        {
+            lxc.Dispose();
+            throw;
+        }
+    }
+
     [PrivilegedFact]
     public void PrivilegedFromContainer_ClientPortHeldByADirectConnection_ServiceConnectionLeavesFromAnotherPortAndRepliesComeBack()
     {
-        using var lxc = new LxcFixture();
-        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
-        lxc.IpCache.Upsert(IPNetwork.Parse("10.0.9.9/32"), IdentityRemote);
-        Program(lxc, PacketBuilder.Tcp, [BackendRemote]);
+        using var lxc = RemoteBackendService();
         // 40000 to the backend's own address, closed: the backend may still hold that tuple in TIME_WAIT.
         lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, "10.0.9.9", 8080));
         lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, "10.0.9.9", 8080, PacketBuilder.Fin | PacketBuilder.Ack));
@@ -247,10 +262,7 @@ public sealed class ServiceLbPrivilegedTests
     [PrivilegedFact]
     public void PrivilegedFromContainer_ClientPortHeldByAServiceConnection_DirectConnectionLeavesFromAnotherPortAndRepliesComeBack()
     {
-        using var lxc = new LxcFixture();
-        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
-        lxc.IpCache.Upsert(IPNetwork.Parse("10.0.9.9/32"), IdentityRemote);
-        Program(lxc, PacketBuilder.Tcp, [BackendRemote]);
+        using var lxc = RemoteBackendService();
         // 40000 through the frontend, closed: the backend may still hold 10.0.1.1:40000 -> 10.0.9.9:8080 in TIME_WAIT.
         lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80));
         lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80, PacketBuilder.Fin | PacketBuilder.Ack));
@@ -275,10 +287,7 @@ public sealed class ServiceLbPrivilegedTests
     [PrivilegedFact]
     public void PrivilegedFromContainer_ClientPortReusedThroughTheSameFrontend_KeepsItsPort()
     {
-        using var lxc = new LxcFixture();
-        lxc.Policy([AllowAll(true)], [AllowAll(false)]);
-        lxc.IpCache.Upsert(IPNetwork.Parse("10.0.9.9/32"), IdentityRemote);
-        Program(lxc, PacketBuilder.Tcp, [BackendRemote]);
+        using var lxc = RemoteBackendService();
         lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80));
         lxc.Run(lxc.FromContainer, Packet(PacketBuilder.Tcp, "10.0.1.1", 40000, Vip, 80, PacketBuilder.Fin | PacketBuilder.Ack));
 

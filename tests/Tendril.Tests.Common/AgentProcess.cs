@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using System.Text;
 using Tendril.Api;
-using Tendril.Tests.Common;
 
-namespace Tendril.Agent.PrivilegedTests;
+namespace Tendril.Tests.Common;
 
 /// <summary>
 /// tendril-agent started as a real process for a node namespace, with every path (socket, state, bpffs) unique to
-/// the test. Kill() is SIGKILL; Dispose kills it (by PID) if running and removes its state, socket and pins.
+/// the test (or benchmark). tendril-agent.dll must be built beside the calling assembly (reference src/Tendril.Agent).
+/// Kill() is SIGKILL; Dispose kills it (by PID) if running and removes its state, socket and pins.
 /// </summary>
-internal sealed class AgentProcess : IAsyncDisposable
+public sealed class AgentProcess : IAsyncDisposable
 {
     private readonly string[] _args;
     private readonly StringBuilder _output = new();
@@ -26,7 +26,17 @@ internal sealed class AgentProcess : IAsyncDisposable
         // Metrics are off unless a test asks for them on a port of its own: agents of parallel tests share the machine.
         _args = ["--node", name, "--netns", nodeNamespacePath, "--pod-cidr", podCidr, "--socket", Socket, "--state-dir", StateDirectory,
             "--bpf-dir", BpfDirectory, "--hubble-socket", HubbleSocket, "--prometheus-serve-addr", "", "--hubble-metrics-server", "", .. extraArgs];
+        ExtraArgs = extraArgs;
     }
+
+    /// <summary>The flags given beyond the paths (e.g. --endpoint-attach tc).</summary>
+    public IReadOnlyList<string> ExtraArgs { get; }
+
+    /// <summary>From the last start until its API first answered.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    /// <summary>The agent's last lines of output, for error messages.</summary>
+    public string OutputTail => string.Join('\n', Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(15));
 
     public string NodeName { get; }
 
@@ -68,10 +78,16 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// <summary>Starts the agent (again) and waits until its API answers.</summary>
     public async Task StartAgainAsync()
     {
+        string dll = Path.Combine(AppContext.BaseDirectory, "tendril-agent.dll");
+        if (!File.Exists(dll))
+            throw new FileNotFoundException($"{dll} is missing: the calling project must reference src/Tendril.Agent");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tendril-agent.dll"));
+        psi.ArgumentList.Add(dll);
         foreach (var a in _args)
             psi.ArgumentList.Add(a);
+        // It is killed at the end, which would leave its debugger pipes and diagnostics socket in /tmp.
+        psi.Environment["DOTNET_EnableDiagnostics"] = "0";
+        var started = Stopwatch.StartNew();
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -86,6 +102,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             try
             {
                 await client.HealthAsync();
+                StartupTime = started.Elapsed;
                 return;
             }
             catch (AgentUnavailableException) when (DateTime.UtcNow < deadline)
